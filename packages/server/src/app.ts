@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { registerAuthRoutes } from './auth/auth.routes.js';
+import { type KeyResolver, registerAuthentication } from './auth/authenticate.js';
+import type { LoginLimiters } from './auth/login.service.js';
+import { RateLimiter } from './auth/rate-limiter.js';
+import type { Config } from './config/config.js';
+import type { Clock } from './config/clock.js';
+import type { DerivedKeys } from './config/secrets.js';
+import type { AppContext } from './context.js';
+import type { Database } from './db/database.js';
+import { AppError } from './errors/app-error.js';
+import { sendError } from './errors/handler.js';
+import { registerSessionRoutes } from './sessions/sessions.routes.js';
+import { registerAdminRoutes } from './users/admin.routes.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly db: Database;
+  readonly keys: DerivedKeys;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+const HOUR = 3_600_000;
+
+/** Builds the HTTP application. `main.ts` alone listens; tests use `app.inject()` or listen on port 0. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const ctx: AppContext = { config: deps.config, db: deps.db, keys: deps.keys, clock: deps.clock, log: deps.logger };
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: false,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: deps.config.bodyLimitBytes,
+    trustProxy: deps.config.trustProxy,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 512 },
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+  });
+
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  );
+  // API answers are never cached by intermediaries: several of them carry credentials.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  const rejectUnknownKeys: KeyResolver = async () => null;
+  registerAuthentication(app, ctx, rejectUnknownKeys);
+
+  const limiters: LoginLimiters = {
+    perUsername: new RateLimiter({ limit: 10, windowMs: 2 * HOUR, blockMs: HOUR }, deps.clock),
+    perIpFailures: new RateLimiter({ limit: 50, windowMs: HOUR / 4, blockMs: HOUR / 4 }, deps.clock),
+  };
+  registerAuthRoutes(app, ctx, limiters);
+  registerSessionRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors/app-error.js';
+import type { RouteAccess } from '../http/route-config.js';
+import { resolveSessionToken } from '../sessions/sessions.service.js';
+import { extractCredential } from './credentials.js';
+import type { Principal } from './principal.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authenticate hook before any handler runs; null for anonymous requests. */
+    principal: Principal | null;
+  }
+}
+
+/** Resolves a non-session credential (API keys arrive with the API-key feature). */
+export type KeyResolver = (ctx: AppContext, value: string, request: FastifyRequest) => Promise<Principal | null>;
+
+/**
+ * The one plugin that turns a credential into a Principal and enforces each route's declared access.
+ * Any presented credential that does not resolve is a uniform 401 (no oracle for unknown vs expired
+ * vs revoked), even on public routes.
+ */
+export function registerAuthentication(app: FastifyInstance, ctx: AppContext, resolveKey: KeyResolver): void {
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.access) {
+      throw new Error(`Route ${route.method} ${route.url} does not declare config.access`);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access) return; // 404 handler
+    const credential = extractCredential(request);
+    if (credential) {
+      // JWTs always contain dots; Mooring API keys never do (docs/key-format.md).
+      const principal = credential.value.includes('.')
+        ? credential.transport === 'header'
+          ? await resolveSessionToken(ctx, credential.value)
+          : null
+        : await resolveKey(ctx, credential.value, request);
+      if (!principal) throw new AppError('unauthorized', '');
+      request.principal = principal;
+    }
+    enforceAccess(access, request.principal);
+  });
+}
+
+export function enforceAccess(access: RouteAccess, principal: Principal | null): void {
+  if (access === 'public') return;
+  if (!principal) throw new AppError('unauthorized', '');
+  if (!access.actors.includes(principal.kind)) {
+    throw new AppError('forbidden', `This endpoint is not available to ${principal.kind} credentials`);
+  }
+  if (access.via && !access.via.includes(principal.via)) {
+    throw new AppError(
+      principal.via === 'session' ? 'forbidden' : 'unauthorized',
+      access.via.includes('session') ? 'This endpoint requires a session token' : 'Credential type not accepted here',
+    );
+  }
+  if (access.admin && !principal.isAdmin) {
+    throw new AppError('forbidden', 'Instance administrator rights required');
+  }
+}

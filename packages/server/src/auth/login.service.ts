@@ -1,0 +1,68 @@
+import type { AppContext } from '../context.js';
+import { recordAuditEvent } from '../audit/audit.repository.js';
+import { AppError } from '../errors/app-error.js';
+import { type ClientInfo, startSession } from '../sessions/sessions.service.js';
+import { burnPasswordCheck, verifyPassword } from '../users/passwords.js';
+import { findUserByLogin } from '../users/users.repository.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+export interface LoginLimiters {
+  /** Keyed on the lower-cased username: 10 attempts per 2 h, then blocked 1 h (COMPAT.md A1). */
+  readonly perUsername: RateLimiter;
+  /** Keyed on the client IP: counts failures only, so many users behind one NAT can still log in. */
+  readonly perIpFailures: RateLimiter;
+}
+
+/**
+ * Password login → session token. Every failure is the same `unauthorized` with an empty message
+ * (COMPAT.md A1: 401 with an empty body), and costs the same time whether or not the user exists.
+ */
+export async function login(
+  ctx: AppContext,
+  limiters: LoginLimiters,
+  body: { username: string; password: string },
+  client: ClientInfo,
+): Promise<string> {
+  const loginName = body.username.trim().toLowerCase();
+  const ipKey = client.ip ?? 'unknown';
+  const blocked = Math.max(limiters.perUsername.retryAfter(loginName), limiters.perIpFailures.retryAfter(ipKey));
+  if (blocked > 0) {
+    await audit(ctx, 'login.throttled', client, { username: loginName.slice(0, 255) });
+    throw tooMany(blocked);
+  }
+  limiters.perUsername.hit(loginName);
+
+  const user = loginName === '' ? undefined : await findUserByLogin(ctx.db, loginName);
+  const ok = user ? await verifyPassword(user.password_hash, body.password) : (await burnPasswordCheck(body.password), false);
+  if (!user || !ok || body.password === '') {
+    limiters.perIpFailures.hit(ipKey);
+    await audit(ctx, 'login.failed', client, { username: loginName.slice(0, 255) }, user?.id, user?.actor);
+    throw new AppError('unauthorized', '');
+  }
+  limiters.perUsername.reset(loginName);
+  const token = await startSession(ctx, user, client);
+  await audit(ctx, 'login.succeeded', client, undefined, user.id, user.actor);
+  return token;
+}
+
+function tooMany(seconds: number): AppError {
+  return new AppError('rate_limited', 'Too many login attempts, try again later', { retryAfter: seconds });
+}
+
+async function audit(
+  ctx: AppContext,
+  type: 'login.succeeded' | 'login.failed' | 'login.throttled',
+  client: ClientInfo,
+  details?: Record<string, unknown>,
+  userId?: number,
+  actorId?: number,
+): Promise<void> {
+  await recordAuditEvent(ctx.db, {
+    type,
+    at: ctx.clock.now(),
+    userId: userId ?? null,
+    actorId: actorId ?? null,
+    ip: client.ip,
+    ...(details ? { details } : {}),
+  });
+}

@@ -1,0 +1,30 @@
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors/app-error.js';
+import { findUserById } from '../users/users.repository.js';
+import type { Principal } from './principal.js';
+
+export type ActorWhoami =
+  | { id: number; actorType: 'user'; actorTypeId: number; username: string; email: string | null }
+  | { id: number; actorType: 'application'; actorTypeId: number; slug: string }
+  | { id: number; actorType: 'device'; actorTypeId: number; uuid: string };
+
+/** `GET /actor/v1/whoami` (COMPAT.md A2). */
+export async function whoamiActor(ctx: AppContext, principal: Principal): Promise<ActorWhoami> {
+  if (principal.kind === 'user' && principal.userId !== undefined) {
+    const user = await findUserById(ctx.db, principal.userId);
+    if (!user) throw new AppError('unauthorized', '');
+    return { id: user.actor, actorType: 'user', actorTypeId: user.id, username: user.username, email: user.email };
+  }
+  // Application (provisioning key) and device identities arrive with the API-key feature.
+  throw new AppError('unauthorized', '');
+}
+
+/** Legacy `GET /user/v1/whoami`: `{id, username, email}` of the user. */
+export async function whoamiUser(
+  ctx: AppContext,
+  principal: Principal,
+): Promise<{ id: number; username: string; email: string | null }> {
+  const user = principal.userId === undefined ? undefined : await findUserById(ctx.db, principal.userId);
+  if (!user) throw new AppError('unauthorized', '');
+  return { id: user.id, username: user.username, email: user.email };
+}

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** Every setting Mooring reads, validated once in main.ts and passed down frozen. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** `postgres://…` when scaled out; undefined means the embedded SQLite database in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** Master secret from configuration; undefined means "generate/read `<dataDir>/secret`" (SQLite only). */
+  readonly secret: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly adminEmail: string;
+  readonly logLevel: LogLevel;
+  /** Session token lifetime in seconds. Must exceed 24 h: balena-sdk refreshes tokens older than a day. */
+  readonly sessionLifetimeSeconds: number;
+  /** How recent a password login must be to create a named API key. */
+  readonly freshAuthSeconds: number;
+  readonly publicUrl: string | undefined;
+  readonly trustProxy: boolean;
+  readonly bodyLimitBytes: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const DAY = 86_400;
+
+/**
+ * Reads configuration from the environment, optionally merged over a `KEY=value` file named by
+ * `MOORING_CONFIG_FILE` (environment wins). Throws ConfigError naming the variable and the expected form.
+ */
+export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  const merged: Env = { ...readConfigFile(env.MOORING_CONFIG_FILE, cwd), ...env };
+  const get = (name: string): string | undefined => {
+    const value = merged[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const databaseUrl = get('MOORING_DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw invalid('MOORING_DATABASE_URL', '<redacted>', 'a postgres:// or postgresql:// connection URL');
+  }
+  const secret = get('MOORING_SECRET');
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('MOORING_SECRET is too short: expected at least 32 characters (e.g. `openssl rand -hex 32`)');
+  }
+  if (databaseUrl !== undefined && secret === undefined) {
+    throw new ConfigError(
+      'MOORING_SECRET is required when MOORING_DATABASE_URL is set: every instance sharing the database must use the same secret (at least 32 characters, e.g. `openssl rand -hex 32`)',
+    );
+  }
+  const adminPassword = get('MOORING_ADMIN_PASSWORD');
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('MOORING_ADMIN_PASSWORD is too short: expected at least 8 characters');
+  }
+  const adminEmail = get('MOORING_ADMIN_EMAIL') ?? 'admin@localhost';
+  if (!/^[^@\s]+@[^@\s]+$/.test(adminEmail)) {
+    throw invalid('MOORING_ADMIN_EMAIL', adminEmail, 'an e-mail address such as admin@example.com');
+  }
+  const publicUrl = get('MOORING_PUBLIC_URL');
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) {
+    throw invalid('MOORING_PUBLIC_URL', publicUrl, 'an http:// or https:// URL');
+  }
+
+  return Object.freeze({
+    host: get('MOORING_HOST') ?? '127.0.0.1',
+    port: integer(get, 'MOORING_PORT', 8080, 0, 65_535),
+    dataDir: resolve(cwd, get('MOORING_DATA_DIR') ?? './data'),
+    databaseUrl,
+    secret,
+    adminPassword,
+    adminEmail,
+    logLevel: oneOf(get, 'MOORING_LOG_LEVEL', LOG_LEVELS, 'info'),
+    sessionLifetimeSeconds: integer(get, 'MOORING_SESSION_LIFETIME_SECONDS', 7 * DAY, DAY + 3600, 365 * DAY),
+    freshAuthSeconds: integer(get, 'MOORING_FRESH_AUTH_SECONDS', 20 * 60, 60, DAY),
+    publicUrl,
+    trustProxy: boolean(get, 'MOORING_TRUST_PROXY', false),
+    bodyLimitBytes: integer(get, 'MOORING_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+  });
+}
+
+function invalid(name: string, value: string, expected: string): ConfigError {
+  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  return new ConfigError(`${name}=${shown} is invalid: expected ${expected}`);
+}
+
+type Getter = (name: string) => string | undefined;
+
+function integer(get: Getter, name: string, fallback: number, min: number, max: number): number {
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw invalid(name, raw, `an integer from ${min} to ${max}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw invalid(name, raw, `an integer from ${min} to ${max}`);
+  return value;
+}
+
+function boolean(get: Getter, name: string, fallback: boolean): boolean {
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw invalid(name, raw, 'true or false');
+}
+
+function oneOf<T extends string>(get: Getter, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase();
+  if (!(allowed as readonly string[]).includes(value)) throw invalid(name, raw, `one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+/** `KEY=value` lines; `#` comments; optional surrounding quotes. Only MOORING_* keys are taken. */
+function readConfigFile(path: string | undefined, cwd: string): Record<string, string> {
+  if (path === undefined || path.trim() === '') return {};
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, path), 'utf8');
+  } catch {
+    throw new ConfigError(`MOORING_CONFIG_FILE=${path} cannot be read: expected a readable KEY=value file`);
+  }
+  const values: Record<string, string> = {};
+  for (const [index, line] of text.split(/\r?\n/).entries()) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const match = /^(MOORING_[A-Z0-9_]+)\s*=\s*(.*)$/.exec(trimmed);
+    if (!match?.[1]) throw new ConfigError(`${path}:${index + 1}: expected MOORING_NAME=value`);
+    values[match[1]] = (match[2] ?? '').replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return values;
+}

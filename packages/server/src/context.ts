@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import type { Clock } from './config/clock.js';
+import type { DerivedKeys } from './config/secrets.js';
+import type { Database } from './db/database.js';
+
+/** What services need besides their arguments: passed explicitly, never imported as singletons. */
+export interface AppContext {
+  readonly config: Config;
+  readonly db: Database;
+  readonly keys: DerivedKeys;
+  readonly clock: Clock;
+  readonly log: Logger;
+}

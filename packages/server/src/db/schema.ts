@@ -1,0 +1,72 @@
+import type { Generated } from 'kysely';
+
+/*
+ * Row types, one per table. Conventions shared by both dialects (see docs/adr/0002-portable-schema.md):
+ * ids are integers, timestamps are epoch milliseconds (bigint), booleans are 0/1 integers.
+ */
+type Id = Generated<number>;
+type Millis = number;
+type Flag = number;
+
+export interface ActorTable {
+  id: Id;
+  created_at: Millis;
+}
+
+export interface UserTable {
+  id: Id;
+  actor: number;
+  username: string;
+  email: string | null;
+  password_hash: string;
+  is_admin: Generated<Flag>;
+  created_at: Millis;
+  modified_at: Millis;
+}
+
+export interface OrganizationTable {
+  id: Id;
+  name: string;
+  handle: string;
+  created_at: Millis;
+  modified_at: Millis;
+}
+
+export interface OrganizationMembershipTable {
+  id: Id;
+  user: number;
+  is_member_of__organization: number;
+  role: 'administrator' | 'member';
+  created_at: Millis;
+}
+
+export interface SessionTable {
+  id: string;
+  user: number;
+  auth_time: Millis;
+  created_at: Millis;
+  expires_at: Millis;
+  last_refreshed_at: Millis;
+  revoked_at: Millis | null;
+  user_agent: string | null;
+  ip_address: string | null;
+}
+
+export interface AuditEventTable {
+  id: Id;
+  created_at: Millis;
+  actor: number | null;
+  user: number | null;
+  type: string;
+  ip_address: string | null;
+  details: string | null;
+}
+
+export interface DB {
+  actor: ActorTable;
+  user: UserTable;
+  organization: OrganizationTable;
+  organization_membership: OrganizationMembershipTable;
+  session: SessionTable;
+  audit_event: AuditEventTable;
+}

@@ -1,0 +1,83 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, isAppError } from './app-error.js';
+import { type ErrorCode, statusOf } from './codes.js';
+
+/**
+ * The one place an error becomes an HTTP response.
+ * - balena wire (COMPAT.md A0.8): body is a JSON string message; 401 has an empty body.
+ * - Mooring wire: `{ error: { code, message, requestId } }`.
+ * A 5xx body never echoes an internal message.
+ */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error);
+  const status = statusOf(appError.code);
+  if (status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  } else {
+    request.log.info({ code: appError.code, status }, 'request refused');
+  }
+  const message = status >= 500 ? 'Internal server error' : appError.message;
+  if (appError.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, appError.retryAfter)));
+  reply.code(status);
+  if (reply.request.routeOptions.config.wire === 'mooring' || isMooringPath(request.url)) {
+    return reply.send({ error: { code: appError.code, message, requestId: request.id } });
+  }
+  if (status === 401 || message === '') return reply.type('text/plain; charset=utf-8').send('');
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(message));
+}
+
+function isMooringPath(url: string): boolean {
+  return url.startsWith('/mooring/');
+}
+
+/** Maps Fastify's own errors (body parsing, validation, limits) onto our codes. */
+function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  const fe = error as Partial<FastifyError> | undefined;
+  if (fe && typeof fe === 'object') {
+    if (fe.validation) {
+      return new AppError('validation', `Invalid request: ${fe.message ?? 'validation failed'}`);
+    }
+    const byFastifyCode: Record<string, [ErrorCode, string]> = {
+      FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'Request body is too large'],
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'Unsupported Content-Type'],
+      FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['bad_request', 'Content-Length does not match the body'],
+      FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_json', 'Request body is empty but Content-Type is JSON'],
+      FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'Request body is not valid JSON'],
+    };
+    const mapped = fe.code ? byFastifyCode[fe.code] : undefined;
+    if (mapped) return new AppError(mapped[0], mapped[1]);
+    if (fe instanceof SyntaxError || fe.statusCode === 400) {
+      return new AppError('invalid_json', 'Request body is not valid JSON');
+    }
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return new AppError(codeForStatus(fe.statusCode), fe.message ?? 'Bad request');
+    }
+  }
+  return new AppError('internal', 'Internal server error', { cause: error });
+}
+
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 405:
+      return 'method_not_allowed';
+    case 413:
+      return 'payload_too_large';
+    case 414:
+      return 'uri_too_long';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    case 431:
+      return 'header_too_large';
+    default:
+      return 'bad_request';
+  }
+}

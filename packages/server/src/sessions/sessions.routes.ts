@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { principalOf } from '../auth/auth.routes.js';
+import type { AppContext } from '../context.js';
+import { SESSION_USER } from '../http/route-config.js';
+import { changePassword } from '../users/users.service.js';
+import { listSessions, revokeOneSession, revokeOtherSessions } from './sessions.service.js';
+
+/** Mooring's own session management: list, revoke one, log out everywhere, change password. */
+export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const config = { access: SESSION_USER, wire: 'mooring' } as const;
+
+  app.get('/mooring/v1/sessions', { config }, async (request) => ({
+    sessions: await listSessions(ctx, principalOf(request)),
+  }));
+
+  app.delete<{ Params: { id: string } }>(
+    '/mooring/v1/sessions/:id',
+    { config, schema: { params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } } } },
+    async (request, reply) => {
+      await revokeOneSession(ctx, principalOf(request), request.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post('/mooring/v1/sessions/revoke-others', { config }, async (request) => ({
+    revoked: await revokeOtherSessions(ctx, principalOf(request)),
+  }));
+
+  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/mooring/v1/password',
+    {
+      config,
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['currentPassword', 'newPassword'],
+          properties: {
+            currentPassword: { type: 'string', maxLength: 4096 },
+            newPassword: { type: 'string', maxLength: 4096 },
+          },
+        },
+      },
+    },
+    async (request) => changePassword(ctx, principalOf(request), request.body),
+  );
+}

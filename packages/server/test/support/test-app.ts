@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { bootstrapAdmin } from '../../src/bootstrap.js';
+import { ManualClock } from '../../src/config/clock.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
+import { deriveKeys } from '../../src/config/secrets.js';
+import type { AppContext } from '../../src/context.js';
+import type { DialectName } from '../../src/db/database.js';
+import { createLogger } from '../../src/http/logger.js';
+import { createTestDatabase, type TestDatabase } from './databases.js';
+import { LogCapture } from './log-capture.js';
+
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly ctx: AppContext;
+  readonly clock: ManualClock;
+  readonly logs: LogCapture;
+  readonly database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** A real app on a fresh, migrated, bootstrapped database, with a settable clock and captured logs. */
+export async function createTestApp(
+  dialect: DialectName,
+  env: Record<string, string> = {},
+  shared?: { database: TestDatabase; clock: ManualClock; logs: LogCapture },
+): Promise<TestApp> {
+  const config: Config = loadConfig({
+    MOORING_SECRET: TEST_SECRET,
+    MOORING_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    MOORING_LOG_LEVEL: 'info',
+    ...env,
+  });
+  const database = shared?.database ?? (await createTestDatabase(dialect));
+  const db = shared ? database.reopen() : database.db;
+  const clock = shared?.clock ?? new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
+  const logs = shared?.logs ?? new LogCapture();
+  const logger = createLogger(config.logLevel, logs);
+  const keys = deriveKeys(config.secret ?? TEST_SECRET);
+  const ctx: AppContext = { config, db, keys, clock, log: logger };
+  if (!shared) await bootstrapAdmin(ctx);
+  const app = await buildApp({ config, db, keys, clock, logger });
+  return {
+    app,
+    ctx,
+    clock,
+    logs,
+    database,
+    close: async () => {
+      await app.close();
+      if (!shared) await database.destroy();
+    },
+  };
+}
+
+/** Logs in through the real endpoint and returns the session token. */
+export async function loginAs(app: FastifyInstance, username: string, password: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/login_', payload: { username, password } });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  return res.body;
+}
+
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
