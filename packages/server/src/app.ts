@@ -5,8 +5,8 @@ import { registerAuthRoutes } from './auth/auth.routes.js';
 import { type KeyResolver, registerAuthentication } from './auth/authenticate.js';
 import type { LoginLimiters } from './auth/login.service.js';
 import { RateLimiter } from './auth/rate-limiter.js';
-import type { Config } from './config/config.js';
 import type { Clock } from './config/clock.js';
+import type { Config } from './config/config.js';
 import type { DerivedKeys } from './config/secrets.js';
 import type { AppContext } from './context.js';
 import type { Database } from './db/database.js';
@@ -27,10 +27,15 @@ const HOUR = 3_600_000;
 
 /** Builds the HTTP application. `main.ts` alone listens; tests use `app.inject()` or listen on port 0. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const ctx: AppContext = { config: deps.config, db: deps.db, keys: deps.keys, clock: deps.clock, log: deps.logger };
+  const ctx: AppContext = {
+    config: deps.config,
+    db: deps.db,
+    keys: deps.keys,
+    clock: deps.clock,
+    log: deps.logger,
+  };
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: false,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: deps.config.bodyLimitBytes,
@@ -42,7 +47,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
-    sendError(new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`), request, reply),
+    sendError(
+      new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+      request,
+      reply,
+    ),
   );
   // API answers are never cached by intermediaries: several of them carry credentials.
   app.addHook('onSend', async (_request, reply, payload) => {

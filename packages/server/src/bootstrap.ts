@@ -18,7 +18,8 @@ export interface BootstrapResult {
  */
 export async function bootstrapAdmin(ctx: AppContext): Promise<BootstrapResult | undefined> {
   if ((await countUsers(ctx.db)) > 0) return undefined;
-  const generatedPassword = ctx.config.adminPassword === undefined ? randomBytes(12).toString('base64url') : undefined;
+  const generatedPassword =
+    ctx.config.adminPassword === undefined ? randomBytes(12).toString('base64url') : undefined;
   const password = ctx.config.adminPassword ?? generatedPassword ?? '';
   const now = ctx.clock.now();
   try {

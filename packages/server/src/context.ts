@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Config } from './config/config.js';
 import type { Clock } from './config/clock.js';
+import type { Config } from './config/config.js';
 import type { DerivedKeys } from './config/secrets.js';
 import type { Database } from './db/database.js';
 

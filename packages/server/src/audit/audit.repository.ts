@@ -47,7 +47,11 @@ export interface AuditEventRow {
   readonly details: string | null;
 }
 
-export async function listAuditEventsForUser(db: Database, userId: number, limit: number): Promise<AuditEventRow[]> {
+export async function listAuditEventsForUser(
+  db: Database,
+  userId: number,
+  limit: number,
+): Promise<AuditEventRow[]> {
   return db.kysely
     .selectFrom('audit_event')
     .select(['id', 'created_at', 'type', 'ip_address', 'details'])

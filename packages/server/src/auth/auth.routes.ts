@@ -28,7 +28,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limite
         body: {
           type: 'object',
           required: ['username', 'password'],
-          properties: { username: { type: 'string', maxLength: 512 }, password: { type: 'string', maxLength: 4096 } },
+          properties: {
+            username: { type: 'string', maxLength: 512 },
+            password: { type: 'string', maxLength: 4096 },
+          },
         },
       },
     },
@@ -38,8 +41,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limite
     },
   );
 
-  app.get('/actor/v1/whoami', { config: { access: { actors: ['user', 'application', 'device'] }, wire: 'balena' } }, (request) =>
-    whoamiActor(ctx, principalOf(request)),
+  app.get(
+    '/actor/v1/whoami',
+    { config: { access: { actors: ['user', 'application', 'device'] }, wire: 'balena' } },
+    (request) => whoamiActor(ctx, principalOf(request)),
   );
 
   app.get('/user/v1/whoami', { config: { access: ANY_USER, wire: 'balena' } }, (request) =>
@@ -71,8 +76,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limite
       const password = request.body?.password;
       if (password !== undefined) {
         // Re-stamping authTime needs the password again (COMPAT.md A3); a wrong one is a 401.
-        const user = principal.userId === undefined ? undefined : await findUserById(ctx.db, principal.userId);
-        if (!user || !(await verifyPassword(user.password_hash, password))) throw new AppError('unauthorized', '');
+        const user =
+          principal.userId === undefined ? undefined : await findUserById(ctx.db, principal.userId);
+        if (!user || !(await verifyPassword(user.password_hash, password)))
+          throw new AppError('unauthorized', '');
         const token = await refreshSession(ctx, { ...principal, authTime: ctx.clock.now() });
         return reply.type('text/plain; charset=utf-8').send(token);
       }

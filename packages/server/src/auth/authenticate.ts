@@ -14,7 +14,11 @@ declare module 'fastify' {
 }
 
 /** Resolves a non-session credential (API keys arrive with the API-key feature). */
-export type KeyResolver = (ctx: AppContext, value: string, request: FastifyRequest) => Promise<Principal | null>;
+export type KeyResolver = (
+  ctx: AppContext,
+  value: string,
+  request: FastifyRequest,
+) => Promise<Principal | null>;
 
 /**
  * The one plugin that turns a credential into a Principal and enforces each route's declared access.
@@ -57,7 +61,9 @@ export function enforceAccess(access: RouteAccess, principal: Principal | null):
   if (access.via && !access.via.includes(principal.via)) {
     throw new AppError(
       principal.via === 'session' ? 'forbidden' : 'unauthorized',
-      access.via.includes('session') ? 'This endpoint requires a session token' : 'Credential type not accepted here',
+      access.via.includes('session')
+        ? 'This endpoint requires a session token'
+        : 'Credential type not accepted here',
     );
   }
   if (access.admin && !principal.isAdmin) {

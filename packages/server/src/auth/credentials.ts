@@ -27,7 +27,10 @@ export function extractCredential(request: FastifyRequest): PresentedCredential 
   if (Array.isArray(raw)) throw new AppError('ambiguous_credentials', 'More than one apikey parameter');
   const fromQuery = typeof raw === 'string' ? raw : undefined;
   if (fromHeader !== undefined && fromQuery !== undefined && fromHeader !== fromQuery) {
-    throw new AppError('ambiguous_credentials', 'Send one credential: Authorization header or apikey parameter');
+    throw new AppError(
+      'ambiguous_credentials',
+      'Send one credential: Authorization header or apikey parameter',
+    );
   }
   const credential: PresentedCredential | null =
     fromHeader !== undefined

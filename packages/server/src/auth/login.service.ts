@@ -1,5 +1,5 @@
-import type { AppContext } from '../context.js';
 import { recordAuditEvent } from '../audit/audit.repository.js';
+import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
 import { type ClientInfo, startSession } from '../sessions/sessions.service.js';
 import { burnPasswordCheck, verifyPassword } from '../users/passwords.js';
@@ -25,7 +25,10 @@ export async function login(
 ): Promise<string> {
   const loginName = body.username.trim().toLowerCase();
   const ipKey = client.ip ?? 'unknown';
-  const blocked = Math.max(limiters.perUsername.retryAfter(loginName), limiters.perIpFailures.retryAfter(ipKey));
+  const blocked = Math.max(
+    limiters.perUsername.retryAfter(loginName),
+    limiters.perIpFailures.retryAfter(ipKey),
+  );
   if (blocked > 0) {
     await audit(ctx, 'login.throttled', client, { username: loginName.slice(0, 255) });
     throw tooMany(blocked);
@@ -33,7 +36,9 @@ export async function login(
   limiters.perUsername.hit(loginName);
 
   const user = loginName === '' ? undefined : await findUserByLogin(ctx.db, loginName);
-  const ok = user ? await verifyPassword(user.password_hash, body.password) : (await burnPasswordCheck(body.password), false);
+  let ok = false;
+  if (user) ok = await verifyPassword(user.password_hash, body.password);
+  else await burnPasswordCheck(body.password);
   if (!user || !ok || body.password === '') {
     limiters.perIpFailures.hit(ipKey);
     await audit(ctx, 'login.failed', client, { username: loginName.slice(0, 255) }, user?.id, user?.actor);

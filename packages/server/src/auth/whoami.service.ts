@@ -13,7 +13,13 @@ export async function whoamiActor(ctx: AppContext, principal: Principal): Promis
   if (principal.kind === 'user' && principal.userId !== undefined) {
     const user = await findUserById(ctx.db, principal.userId);
     if (!user) throw new AppError('unauthorized', '');
-    return { id: user.actor, actorType: 'user', actorTypeId: user.id, username: user.username, email: user.email };
+    return {
+      id: user.actor,
+      actorType: 'user',
+      actorTypeId: user.id,
+      username: user.username,
+      email: user.email,
+    };
   }
   // Application (provisioning key) and device identities arrive with the API-key feature.
   throw new AppError('unauthorized', '');

@@ -50,7 +50,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   }
   const secret = get('MOORING_SECRET');
   if (secret !== undefined && secret.length < 32) {
-    throw new ConfigError('MOORING_SECRET is too short: expected at least 32 characters (e.g. `openssl rand -hex 32`)');
+    throw new ConfigError(
+      'MOORING_SECRET is too short: expected at least 32 characters (e.g. `openssl rand -hex 32`)',
+    );
   }
   if (databaseUrl !== undefined && secret === undefined) {
     throw new ConfigError(
@@ -115,7 +117,8 @@ function oneOf<T extends string>(get: Getter, name: string, allowed: readonly T[
   const raw = get(name);
   if (raw === undefined) return fallback;
   const value = raw.toLowerCase();
-  if (!(allowed as readonly string[]).includes(value)) throw invalid(name, raw, `one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw invalid(name, raw, `one of ${allowed.join(', ')}`);
   return value as T;
 }
 

@@ -17,7 +17,8 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     request.log.info({ code: appError.code, status }, 'request refused');
   }
   const message = status >= 500 ? 'Internal server error' : appError.message;
-  if (appError.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, appError.retryAfter)));
+  if (appError.retryAfter !== undefined)
+    reply.header('retry-after', String(Math.max(1, appError.retryAfter)));
   reply.code(status);
   if (reply.request.routeOptions.config.wire === 'mooring' || isMooringPath(request.url)) {
     return reply.send({ error: { code: appError.code, message, requestId: request.id } });

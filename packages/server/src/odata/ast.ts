@@ -70,7 +70,14 @@ export interface LambdaNode {
 }
 
 /** The functions this subset accepts, with their arity in parser.ts. */
-export type FunctionName = 'startswith' | 'endswith' | 'contains' | 'substringof' | 'tolower' | 'toupper' | 'length';
+export type FunctionName =
+  | 'startswith'
+  | 'endswith'
+  | 'contains'
+  | 'substringof'
+  | 'tolower'
+  | 'toupper'
+  | 'length';
 
 export interface CallNode {
   readonly kind: 'call';

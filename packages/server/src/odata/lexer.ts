@@ -205,7 +205,8 @@ export class Lexer {
   private readDatetime(quote: number): void {
     const end = this.readString(quote);
     const ms = ISO_DATETIME.test(this.text) ? Date.parse(this.text) : Number.NaN;
-    if (Number.isNaN(ms)) this.fail('invalid datetime literal (expected ISO 8601 with Z or an offset)', this.start);
+    if (Number.isNaN(ms))
+      this.fail('invalid datetime literal (expected ISO 8601 with Z or an offset)', this.start);
     this.kind = T_DATETIME;
     this.num = ms;
     this.end = end;

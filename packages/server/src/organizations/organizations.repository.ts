@@ -18,7 +18,11 @@ export async function insertOrganization(
 }
 
 export async function findOrganization(db: Database, id: number): Promise<OrganizationRow | undefined> {
-  return db.kysely.selectFrom('organization').select(['id', 'name', 'handle']).where('id', '=', id).executeTakeFirst();
+  return db.kysely
+    .selectFrom('organization')
+    .select(['id', 'name', 'handle'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function listOrganizations(db: Database): Promise<OrganizationRow[]> {

@@ -1,5 +1,5 @@
-import type { Principal } from '../auth/principal.js';
 import { recordAuditEvent } from '../audit/audit.repository.js';
+import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
 import { findUserById } from '../users/users.repository.js';
@@ -20,7 +20,8 @@ export async function createOrganization(
   by: Principal | undefined,
 ): Promise<OrganizationRow> {
   const name = input.name.trim();
-  if (name === '' || name.length > 255) throw new AppError('validation', 'Organization name must be 1–255 characters');
+  if (name === '' || name.length > 255)
+    throw new AppError('validation', 'Organization name must be 1–255 characters');
   const handle = (input.handle ?? name).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
   if (!HANDLE.test(handle)) {
     throw new AppError('validation', 'Organization handle must be 1–220 characters: a-z, 0-9, "_" or "-"');
@@ -44,7 +45,8 @@ export async function addMember(
   input: { organizationId: number; userId: number; role: 'administrator' | 'member' },
   by: Principal | undefined,
 ): Promise<void> {
-  if (!(await findOrganization(ctx.db, input.organizationId))) throw new AppError('not_found', 'No such organization');
+  if (!(await findOrganization(ctx.db, input.organizationId)))
+    throw new AppError('not_found', 'No such organization');
   if (!(await findUserById(ctx.db, input.userId))) throw new AppError('not_found', 'No such user');
   const now = ctx.clock.now();
   await upsertMembership(ctx.db, { ...input, now });

@@ -30,7 +30,11 @@ export async function signSessionToken(
  * asymmetric algorithm in the header can never be accepted. Returns null for every failure: the caller
  * answers one uniform 401.
  */
-export async function verifySessionToken(key: Uint8Array, token: string, nowMs: number): Promise<SessionClaims | null> {
+export async function verifySessionToken(
+  key: Uint8Array,
+  token: string,
+  nowMs: number,
+): Promise<SessionClaims | null> {
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],

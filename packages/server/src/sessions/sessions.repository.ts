@@ -36,7 +36,12 @@ export async function findSession(db: Database, id: string): Promise<SessionRow 
 }
 
 /** Compare-and-swap: only a live session is extended. Returns false if it was revoked meanwhile. */
-export async function extendSession(db: Database, id: string, expiresAt: number, now: number): Promise<boolean> {
+export async function extendSession(
+  db: Database,
+  id: string,
+  expiresAt: number,
+  now: number,
+): Promise<boolean> {
   const result = await db.kysely
     .updateTable('session')
     .set({ expires_at: expiresAt, last_refreshed_at: now })

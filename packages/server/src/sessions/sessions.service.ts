@@ -107,7 +107,11 @@ export async function listSessions(ctx: AppContext, principal: Principal): Promi
   return rows.map((row) => toView(row, principal.sessionId));
 }
 
-export async function revokeOneSession(ctx: AppContext, principal: Principal, sessionId: string): Promise<void> {
+export async function revokeOneSession(
+  ctx: AppContext,
+  principal: Principal,
+  sessionId: string,
+): Promise<void> {
   const userId = requireUser(principal);
   // Another user's session id answers 404 like an unknown one: no existence oracle.
   if (!(await revokeSession(ctx.db, userId, sessionId, ctx.clock.now()))) {
@@ -117,7 +121,12 @@ export async function revokeOneSession(ctx: AppContext, principal: Principal, se
 
 /** "Log out everywhere": every session but the caller's own. Returns how many were revoked. */
 export async function revokeOtherSessions(ctx: AppContext, principal: Principal): Promise<number> {
-  const revoked = await revokeUserSessions(ctx.db, requireUser(principal), ctx.clock.now(), principal.sessionId);
+  const revoked = await revokeUserSessions(
+    ctx.db,
+    requireUser(principal),
+    ctx.clock.now(),
+    principal.sessionId,
+  );
   return revoked.length;
 }
 

@@ -32,7 +32,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
     async (request, reply) => reply.code(201).send(await createUser(ctx, request.body, principalOf(request))),
   );
 
-  app.get('/mooring/v1/organizations', { config }, async () => ({ organizations: await getOrganizations(ctx) }));
+  app.get('/mooring/v1/organizations', { config }, async () => ({
+    organizations: await getOrganizations(ctx),
+  }));
 
   app.post<{ Body: { name: string; handle?: string } }>(
     '/mooring/v1/organizations',
@@ -43,11 +45,15 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
           type: 'object',
           additionalProperties: false,
           required: ['name'],
-          properties: { name: { type: 'string', maxLength: 255 }, handle: { type: 'string', maxLength: 220 } },
+          properties: {
+            name: { type: 'string', maxLength: 255 },
+            handle: { type: 'string', maxLength: 220 },
+          },
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await createOrganization(ctx, request.body, principalOf(request))),
+    async (request, reply) =>
+      reply.code(201).send(await createOrganization(ctx, request.body, principalOf(request))),
   );
 
   app.put<{ Params: { orgId: number; userId: number }; Body: { role: 'administrator' | 'member' } }>(

@@ -1,5 +1,5 @@
-import type { Principal } from '../auth/principal.js';
 import { recordAuditEvent } from '../audit/audit.repository.js';
+import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { AppError } from '../errors/app-error.js';

@@ -54,7 +54,8 @@ describe.each(dialects())('login (%s)', (dialect) => {
   });
 
   it('throttles a username after 10 attempts with 429 and Retry-After, even for the right password', async () => {
-    for (let i = 0; i < 10; i++) expect((await login({ username: 'admin', password: `bad-${i}` })).statusCode).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await login({ username: 'admin', password: `bad-${i}` })).statusCode).toBe(401);
     const blocked = await login({ username: 'admin', password: ADMIN_PASSWORD });
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBe(3600);
@@ -65,7 +66,8 @@ describe.each(dialects())('login (%s)', (dialect) => {
   it('resets the username counter on success', async () => {
     for (let i = 0; i < 9; i++) await login({ username: 'admin', password: `bad-${i}` });
     expect((await login({ username: 'admin', password: ADMIN_PASSWORD })).statusCode).toBe(200);
-    for (let i = 0; i < 9; i++) expect((await login({ username: 'admin', password: `bad-${i}` })).statusCode).toBe(401);
+    for (let i = 0; i < 9; i++)
+      expect((await login({ username: 'admin', password: `bad-${i}` })).statusCode).toBe(401);
     expect((await login({ username: 'admin', password: ADMIN_PASSWORD })).statusCode).toBe(200);
   });
 
@@ -91,6 +93,12 @@ describe.each(dialects())('login (%s)', (dialect) => {
     const token = await loginAs(t.app, 'admin', ADMIN_PASSWORD);
     const res = await t.app.inject({ method: 'GET', url: '/actor/v1/whoami', headers: bearer(token) });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ id: 1, actorType: 'user', actorTypeId: 1, username: 'admin', email: 'admin@localhost' });
+    expect(res.json()).toEqual({
+      id: 1,
+      actorType: 'user',
+      actorTypeId: 1,
+      username: 'admin',
+      email: 'admin@localhost',
+    });
   });
 });

@@ -106,19 +106,34 @@ describe.each(dialects())('sessions (%s)', (dialect) => {
     expect(sessions).toHaveLength(2);
     const refreshed = (await get('/user/v1/refresh-token', second)).body;
     const secondId = claimsOf(second).jti as string;
-    const del = await t.app.inject({ method: 'DELETE', url: `/mooring/v1/sessions/${secondId}`, headers: bearer(token) });
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: `/mooring/v1/sessions/${secondId}`,
+      headers: bearer(token),
+    });
     expect(del.statusCode).toBe(204);
     expect((await get('/actor/v1/whoami', second)).statusCode).toBe(401);
     expect((await get('/actor/v1/whoami', refreshed)).statusCode).toBe(401);
     expect((await get('/actor/v1/whoami', token)).statusCode).toBe(200);
-    const again = await t.app.inject({ method: 'DELETE', url: `/mooring/v1/sessions/${secondId}`, headers: bearer(token) });
+    const again = await t.app.inject({
+      method: 'DELETE',
+      url: `/mooring/v1/sessions/${secondId}`,
+      headers: bearer(token),
+    });
     expect(again.statusCode).toBe(404);
     expect(again.json().error.code).toBe('not_found');
   });
 
   it('log out everywhere revokes every other session and keeps the current one', async () => {
-    const others = [await loginAs(t.app, 'admin', ADMIN_PASSWORD), await loginAs(t.app, 'admin', ADMIN_PASSWORD)];
-    const res = await t.app.inject({ method: 'POST', url: '/mooring/v1/sessions/revoke-others', headers: bearer(token) });
+    const others = [
+      await loginAs(t.app, 'admin', ADMIN_PASSWORD),
+      await loginAs(t.app, 'admin', ADMIN_PASSWORD),
+    ];
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/mooring/v1/sessions/revoke-others',
+      headers: bearer(token),
+    });
     expect(res.json()).toEqual({ revoked: 2 });
     for (const other of others) expect((await get('/actor/v1/whoami', other)).statusCode).toBe(401);
     expect((await get('/actor/v1/whoami', token)).statusCode).toBe(200);
@@ -136,7 +151,11 @@ describe.each(dialects())('sessions (%s)', (dialect) => {
     expect(res.json()).toEqual({ revokedSessions: 1 });
     expect((await get('/actor/v1/whoami', other)).statusCode).toBe(401);
     expect((await get('/actor/v1/whoami', token)).statusCode).toBe(200);
-    const old = await t.app.inject({ method: 'POST', url: '/login_', payload: { username: 'admin', password: ADMIN_PASSWORD } });
+    const old = await t.app.inject({
+      method: 'POST',
+      url: '/login_',
+      payload: { username: 'admin', password: ADMIN_PASSWORD },
+    });
     expect(old.statusCode).toBe(401);
     await loginAs(t.app, 'admin', 'a-brand-new-password');
   });
@@ -210,7 +229,11 @@ describe.each(dialects())('sessions (%s)', (dialect) => {
       payload: { username: 'bob', password: 'bob-password', role: 'god' },
     });
     expect(res.statusCode).toBe(400);
-    const both = await t.app.inject({ method: 'GET', url: '/actor/v1/whoami?apikey=something', headers: bearer(token) });
+    const both = await t.app.inject({
+      method: 'GET',
+      url: '/actor/v1/whoami?apikey=something',
+      headers: bearer(token),
+    });
     expect(both.statusCode).toBe(400);
   });
 });

@@ -26,7 +26,12 @@ export async function up(db: AnyDb): Promise<void> {
     .unique()
     .expression(sql`lower(username)`)
     .execute();
-  await db.schema.createIndex('user_email_lower_key').on('user').unique().expression(sql`lower(email)`).execute();
+  await db.schema
+    .createIndex('user_email_lower_key')
+    .on('user')
+    .unique()
+    .expression(sql`lower(email)`)
+    .execute();
 
   await db.schema
     .createTable('organization')
@@ -82,7 +87,14 @@ export async function up(db: AnyDb): Promise<void> {
 }
 
 export async function down(db: AnyDb): Promise<void> {
-  for (const table of ['audit_event', 'session', 'organization_membership', 'organization', 'user', 'actor']) {
+  for (const table of [
+    'audit_event',
+    'session',
+    'organization_membership',
+    'organization',
+    'user',
+    'actor',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }
