@@ -12,6 +12,8 @@ import type { AppContext } from './context.js';
 import type { Database } from './db/database.js';
 import { AppError } from './errors/app-error.js';
 import { sendError } from './errors/handler.js';
+import { registerODataRoutes } from './odata/odata.routes.js';
+import { ODataService } from './odata/odata.service.js';
 import { registerSessionRoutes } from './sessions/sessions.routes.js';
 import { registerAdminRoutes } from './users/admin.routes.js';
 
@@ -69,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuthRoutes(app, ctx, limiters);
   registerSessionRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerODataRoutes(app, new ODataService(ctx));
 
   await app.ready();
   return app;

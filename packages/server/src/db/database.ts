@@ -38,6 +38,8 @@ export function openDatabase(options: DatabaseOptions): Database {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // OData startswith/contains compile to LIKE, which must be case-sensitive as on PostgreSQL.
+    sqlite.pragma('case_sensitive_like = ON');
     const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
     return {
       kysely,

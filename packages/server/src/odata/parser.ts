@@ -340,7 +340,10 @@ export class ODataParser {
       this.expect(T_RPAREN, "')'");
       return inner;
     }
-    if (lx.kind !== T_IDENT) return lx.fail(`expected an expression but found ${lx.describe()}`);
+    // Binary operators are reserved here, so `eq 1` or `a and or b` say what is wrong.
+    if (lx.kind !== T_IDENT || isBinaryOperator(lx.text)) {
+      return lx.fail(`expected an expression but found ${lx.describe()}`);
+    }
     // A name directly followed by '(' is a function call (OData allows no space there).
     if (lx.src.charCodeAt(lx.end) === 40) return this.call();
     return this.path();
@@ -490,6 +493,10 @@ export class ODataParser {
   private tooComplex(what: string): never {
     return this.lx.fail(`query too complex: ${what}`);
   }
+}
+
+function isBinaryOperator(word: string): boolean {
+  return word === 'and' || word === 'or' || word === 'in' || compareOp(word) !== null;
 }
 
 /** Appends `e` to an `op` operand list, splicing in its operands when it is itself an `op`. */

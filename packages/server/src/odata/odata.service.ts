@@ -1,0 +1,306 @@
+import { type Kysely, sql } from 'kysely';
+import type { Principal } from '../auth/principal.js';
+import type { AppContext } from '../context.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { AppError } from '../errors/app-error.js';
+import {
+  type Action,
+  CREATE_PARENT,
+  canEverRead,
+  isReadOnlyResource,
+  principalShape,
+  rowFilter,
+} from '../permissions/permissions.js';
+import { prepareInsert, validateUpdate } from '../resources/hooks.js';
+import { type FieldDef, type ResourceDef, resourceDef } from '../resources/model.js';
+import type { ParsedRequest } from './ast.js';
+import { CompileEnv, clip } from './compiler/scope.js';
+import { compileRead, rootWhere } from './compiler/select.js';
+import { parseODataUrl } from './parse-url.js';
+import { PlanCache, runPlan } from './plan-cache.js';
+import { mapRows } from './row-mapper.js';
+import { bindValues } from './values.js';
+
+type DynamicDb = Record<string, Record<string, unknown>>;
+type Values = Record<string, unknown>;
+
+/** The `/v7` resource API: parse → permission-checked, cached SQL plan → balena wire shape. */
+export class ODataService {
+  readonly plans: PlanCache;
+
+  constructor(private readonly ctx: AppContext) {
+    this.plans = new PlanCache(ctx.db);
+  }
+
+  /** `GET /v7/…` → `{ d: rows }` or `{ d: count }`. `url` is the path after `/v7`, still encoded. */
+  async read(url: string, principal: Principal | null): Promise<{ d: unknown }> {
+    const request = parseODataUrl(url);
+    const def = requireResource(request.resource);
+    if (!canEverRead(def.name, principal)) throw denied(principal, `read ${def.name}`);
+    const plan = this.plans.get(`GET|${principalShape(principal)}|${request.shapeKey}`, () =>
+      compileRead(new CompileEnv(this.ctx.db.dialect, principal), def, request),
+    );
+    const rows = await runPlan(this.ctx.db, plan, bindValues(plan.slots, request.params, principal));
+    if (request.count) return { d: Number(rows[0]?.n ?? 0) };
+    return { d: mapRows(rows, plan.shape) };
+  }
+
+  /** `POST /v7/<resource>` → the created entity (as a GET would return it) and its id. */
+  async create(
+    url: string,
+    body: unknown,
+    principal: Principal | null,
+  ): Promise<{ id: number; entity: unknown }> {
+    const request = parseODataUrl(url);
+    const def = requireResource(request.resource);
+    if (request.key || request.count)
+      throw new AppError('bad_request', 'POST goes to the collection, without a key');
+    if (isReadOnlyResource(def.name, 'create')) throw readOnly(def.name, 'created');
+    if (!principal) throw denied(principal, `create ${def.name}`);
+    const values = checkBody(def, body, 'create');
+    for (const [name, field] of Object.entries(def.fields)) {
+      if (field.required && values[name] === undefined)
+        throw new AppError('validation', `"${name}" is required`);
+    }
+    await this.checkParent(def, values, principal);
+    const now = this.ctx.clock.now();
+    const db = this.ctx.db.kysely;
+    const id = await db
+      .transaction()
+      .execute(async (trx) => {
+        const row = toColumns(def, await prepareInsert(trx, def.name, values, now));
+        const inserted = await (trx as unknown as Kysely<DynamicDb>)
+          .insertInto(def.table)
+          .values(row)
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        return Number(inserted.id);
+      })
+      .catch(rethrowConflict(def));
+    const { d } = await this.read(`/${def.name}(${id})`, principal);
+    return { id, entity: (d as unknown[])[0] ?? null };
+  }
+
+  /** `PATCH /v7/<resource>(key)` or `?$filter=`: updates the permitted matching rows (0 rows is fine). */
+  async update(url: string, body: unknown, principal: Principal | null): Promise<number> {
+    const request = parseODataUrl(url);
+    const def = requireResource(request.resource);
+    if (isReadOnlyResource(def.name, 'update')) throw readOnly(def.name, 'changed');
+    const values = checkBody(def, body, 'update');
+    validateUpdate(def.name, values);
+    const ids = await this.targetIds(def, request, principal, 'update');
+    if (ids.length === 0 || Object.keys(values).length === 0) return 0;
+    const db = this.ctx.db.kysely as unknown as Kysely<DynamicDb>;
+    const now = this.ctx.clock.now();
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .updateTable(def.table)
+          .set({ ...toColumns(def, values), modified_at: now })
+          .where('id', 'in', ids)
+          .execute();
+        if (def.name === 'application' && values.app_name !== undefined) {
+          // The slug follows the name (COMPAT.md A6).
+          await sql`UPDATE application SET slug = lower((SELECT o.handle FROM organization o WHERE o.id = application.organization) || '/' || app_name) WHERE id IN (${sql.join(ids)})`.execute(
+            trx,
+          );
+        }
+      })
+      .catch(rethrowConflict(def));
+    return ids.length;
+  }
+
+  /** `DELETE /v7/<resource>(key)` or `?$filter=`. Deleting a fleet or device also revokes its keys. */
+  async remove(url: string, principal: Principal | null): Promise<number> {
+    const request = parseODataUrl(url);
+    const def = requireResource(request.resource);
+    if (isReadOnlyResource(def.name, 'delete')) throw readOnly(def.name, 'deleted');
+    const ids = await this.targetIds(def, request, principal, 'delete');
+    if (ids.length === 0) return 0;
+    const db = this.ctx.db.kysely as unknown as Kysely<DynamicDb>;
+    await db.transaction().execute(async (trx) => {
+      const actors = await ownedActors(trx, def.name, ids);
+      await trx.deleteFrom(def.table).where('id', 'in', ids).execute();
+      // Actors own API keys (FK cascade): removing them revokes provisioning and device keys.
+      if (actors.length > 0) await trx.deleteFrom('actor').where('id', 'in', actors).execute();
+    });
+    return ids.length;
+  }
+
+  /** Ids of rows matching the request that the principal may read AND perform `action` on. */
+  private async targetIds(
+    def: ResourceDef,
+    request: ParsedRequest,
+    principal: Principal | null,
+    action: Action,
+  ): Promise<number[]> {
+    if (!principal) throw denied(principal, `${action} ${def.name}`);
+    if (request.count) throw new AppError('bad_request', '$count cannot be written');
+    const filter = rowFilter(def.name, action, principal);
+    if (filter.kind === 'none') throw denied(principal, `${action} ${def.name}`);
+    const env = new CompileEnv(this.ctx.db.dialect, principal);
+    const plan = this.plans.get(`${action}|${principalShape(principal)}|${request.shapeKey}`, () => {
+      const scope = env.scope(def);
+      const where = rootWhere(
+        env,
+        scope,
+        request,
+        filter.kind === 'where' ? (s) => filter.predicate(s.alias) : undefined,
+      );
+      return {
+        query: sql`SELECT ${sql.ref(`${scope.alias}.id`)} AS id FROM ${sql.table(def.table)} ${sql.id(scope.alias)} WHERE ${where}`,
+        shape: { fields: [], expands: [] },
+      };
+    });
+    const rows = await runPlan(this.ctx.db, plan, bindValues(plan.slots, request.params, principal));
+    return rows.map((row) => Number(row.id));
+  }
+
+  /** A new row's parent must be readable (else "does not exist") and allow the action (else 403). */
+  private async checkParent(def: ResourceDef, values: Values, principal: Principal): Promise<void> {
+    const parent = CREATE_PARENT[def.name];
+    if (!parent) return;
+    const parentDef = requireResource(parent.resource);
+    const id = values[parent.field];
+    const exists = async (action: Action): Promise<boolean> => {
+      const filter = rowFilter(parentDef.name, action, principal);
+      if (filter.kind === 'none') return false;
+      const { d } = await this.read(`/${parentDef.name}(${Number(id)})?$select=id`, principal);
+      if ((d as unknown[]).length === 0) return false;
+      if (filter.kind === 'all') return true;
+      const ids = await this.targetIds(
+        parentDef,
+        parseODataUrl(`/${parentDef.name}(${Number(id)})`),
+        principal,
+        action,
+      );
+      return ids.length > 0;
+    };
+    if (!(await exists('read')))
+      throw new AppError('validation', `${parent.field} ${Number(id)} does not exist`);
+    if (parent.action !== 'read' && !(await exists(parent.action))) {
+      throw new AppError('forbidden', `Not allowed to create ${def.name} on this ${parent.resource}`);
+    }
+  }
+}
+
+function requireResource(name: string): ResourceDef {
+  const def = resourceDef(name);
+  if (!def) throw new AppError('odata_unknown', `Unknown resource "${clip(name)}"`);
+  return def;
+}
+
+function denied(principal: Principal | null, what: string): AppError {
+  return principal ? new AppError('forbidden', `Not allowed to ${what}`) : new AppError('unauthorized', '');
+}
+
+function readOnly(resource: string, verb: string): AppError {
+  return new AppError('method_not_allowed', `"${resource}" cannot be ${verb} through /v7`);
+}
+
+/** Body → field values: unknown or non-writable fields and wrong types are 400s. */
+function checkBody(def: ResourceDef, body: unknown, mode: 'create' | 'update'): Values {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError('validation', 'The request body must be a JSON object');
+  }
+  const values: Values = {};
+  for (const [name, raw] of Object.entries(body)) {
+    const field = Object.hasOwn(def.fields, name) ? def.fields[name] : undefined;
+    if (!field) throw new AppError('validation', `Unknown field "${clip(name)}" on resource "${def.name}"`);
+    if (!field[mode])
+      throw new AppError('validation', `"${name}" cannot be ${mode === 'create' ? 'set' : 'changed'}`);
+    values[name] = checkValue(name, field, raw);
+  }
+  return values;
+}
+
+function checkValue(name: string, field: FieldDef, raw: unknown): unknown {
+  const value =
+    field.type === 'fk' && typeof raw === 'object' && raw !== null && '__id' in raw ? raw.__id : raw;
+  if (value === null) {
+    if (!field.nullable) throw new AppError('validation', `"${name}" cannot be null`);
+    return null;
+  }
+  const wrong = (expected: string) => new AppError('validation', `"${name}" must be ${expected}`);
+  switch (field.type) {
+    case 'string':
+      if (typeof value !== 'string') throw wrong('a string');
+      if (field.maxLength !== undefined && value.length > field.maxLength) {
+        throw wrong(`at most ${field.maxLength} characters`);
+      }
+      return value;
+    case 'fk':
+    case 'integer':
+    case 'id':
+      if (
+        typeof value !== 'number' ||
+        !Number.isSafeInteger(value) ||
+        value < (field.type === 'integer' ? -2147483648 : 1) ||
+        value > 2147483647
+      ) {
+        throw wrong('an integer');
+      }
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw wrong('true or false');
+      return value ? 1 : 0;
+    case 'datetime': {
+      const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+      if (!Number.isFinite(ms)) throw wrong('an ISO 8601 date');
+      return ms;
+    }
+    case 'json':
+      return JSON.stringify(value);
+  }
+}
+
+function toColumns(def: ResourceDef, values: Values): Values {
+  const row: Values = {};
+  for (const [name, value] of Object.entries(values)) {
+    const column = def.fields[name]?.column ?? name;
+    row[column] = value;
+  }
+  return row;
+}
+
+async function ownedActors(trx: Kysely<DynamicDb>, resource: string, ids: number[]): Promise<number[]> {
+  if (resource === 'device') {
+    const rows = await trx.selectFrom('device').select('actor').where('id', 'in', ids).execute();
+    return rows.map((r) => Number(r.actor));
+  }
+  if (resource === 'application') {
+    const apps = await trx.selectFrom('application').select('actor').where('id', 'in', ids).execute();
+    const devices = await trx
+      .selectFrom('device')
+      .select('actor')
+      .where('belongs_to__application', 'in', ids)
+      .execute();
+    return [...apps, ...devices].map((r) => Number(r.actor));
+  }
+  return [];
+}
+
+/** balena's 409 text: `"a" and "b" must be unique.` (COMPAT.md A8), from either driver's error. */
+function rethrowConflict(def: ResourceDef) {
+  return (error: unknown): never => {
+    if (!isUniqueViolation(error)) throw error;
+    const { message = '', detail = '' } = error as { message?: string; detail?: string };
+    const pg = /^Key \(([^)]+)\)/.exec(detail)?.[1];
+    const lite = /UNIQUE constraint failed: (.+)$/.exec(message)?.[1];
+    const columns = (pg ?? lite ?? '')
+      .split(',')
+      .map((c) =>
+        c
+          .trim()
+          .replace(/^[\w]+\./, '')
+          .replace(/^lower\((\w+)\)$/, '$1'),
+      )
+      .filter((c) => c !== '');
+    const text =
+      columns.length > 0
+        ? `${columns.map((c) => `"${c}"`).join(' and ')} must be unique.`
+        : 'Unique key constraint violated';
+    throw new AppError('conflict', text, { cause: new Error(`unique violation on ${def.name}`) });
+  };
+}

@@ -1,0 +1,71 @@
+import type { Statement } from 'better-sqlite3';
+import type { RawBuilder } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { RowShape } from './compiler/select.js';
+
+/** A compiled statement reusable for every request of the same shape and principal shape. */
+export interface Plan {
+  readonly sql: string;
+  readonly slots: readonly unknown[];
+  readonly shape: RowShape;
+  /** SQLite: the prepared statement. */
+  readonly statement: Statement | undefined;
+  /** PostgreSQL: the prepared-statement name (per connection, prepared on first use). */
+  readonly name: string;
+  readonly returnsRows: boolean;
+}
+
+/** Bounded map of plans; the least recently inserted go first when full. */
+export class PlanCache {
+  private readonly plans = new Map<string, Plan>();
+  private counter = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly maxPlans = 2000,
+  ) {}
+
+  get(key: string, build: () => { query: RawBuilder<unknown>; shape: RowShape }): Plan {
+    const cached = this.plans.get(key);
+    if (cached) {
+      this.hits++;
+      return cached;
+    }
+    this.misses++;
+    const { query, shape } = build();
+    const compiled = query.compile(this.db.kysely);
+    const statement = this.db.sqlite?.prepare(compiled.sql);
+    const plan: Plan = {
+      sql: compiled.sql,
+      slots: compiled.parameters,
+      shape,
+      statement,
+      name: `mooring_${++this.counter}`,
+      returnsRows: statement ? statement.reader : true,
+    };
+    if (this.plans.size >= this.maxPlans) {
+      const oldest = this.plans.keys().next().value;
+      if (oldest !== undefined) this.plans.delete(oldest);
+    }
+    this.plans.set(key, plan);
+    return plan;
+  }
+}
+
+/** Runs a plan with bound values on either dialect. */
+export async function runPlan(
+  db: Database,
+  plan: Plan,
+  values: unknown[],
+): Promise<Record<string, unknown>[]> {
+  if (plan.statement) {
+    if (plan.returnsRows) return plan.statement.all(...values) as Record<string, unknown>[];
+    plan.statement.run(...values);
+    return [];
+  }
+  if (!db.pool) throw new Error('no database connection');
+  const result = await db.pool.query({ name: plan.name, text: plan.sql, values });
+  return result.rows as Record<string, unknown>[];
+}

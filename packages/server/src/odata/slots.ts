@@ -1,0 +1,31 @@
+/**
+ * Placeholders bound into compiled SQL instead of values, so one compiled plan serves every request
+ * of the same shape: at execution each slot is replaced by the request's literal or principal value.
+ */
+export type Conversion =
+  | 'raw'
+  | 'integer'
+  | 'boolean'
+  | 'datetime'
+  | 'string'
+  | 'like-prefix'
+  | 'like-suffix'
+  | 'like-contains';
+
+export class ParamSlot {
+  constructor(
+    readonly index: number,
+    readonly as: Conversion,
+  ) {}
+}
+
+export type PrincipalField = 'actorId' | 'userId' | 'applicationId' | 'deviceId';
+
+export class PrincipalSlot {
+  constructor(readonly field: PrincipalField) {}
+}
+
+/** A constant chosen by the compiler itself (e.g. a key limit's fleet list length is in the shape). */
+export class ConstSlot {
+  constructor(readonly value: unknown) {}
+}
