@@ -1,0 +1,62 @@
+/**
+ * Reading the Signature-Input / Signature pair of one label (RFC 9421 §4.1, §4.2).
+ */
+import { parseDictionary } from './sf-parse.js';
+import type { SfInnerList } from './sf-types.js';
+import type { HeaderValue, SignableRequest } from './types.js';
+
+/** Larger credential headers are refused before parsing: bounded work on hostile input. */
+export const MAX_SIGNATURE_HEADER_LENGTH = 8_192;
+
+export interface SelectedSignature {
+  readonly label: string;
+  readonly input: SfInnerList;
+  readonly signature: Uint8Array;
+}
+
+export type SelectResult =
+  | { readonly ok: true; readonly value: SelectedSignature }
+  | { readonly ok: false; readonly reason: 'missing_headers' | 'malformed' };
+
+/** All lines of a header, joined with ", " (RFC 9110 §5.3); undefined when absent. */
+export function joinedHeader(
+  headers: Readonly<Record<string, HeaderValue>>,
+  name: string,
+): string | undefined {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== name || value === undefined) continue;
+    if (typeof value === 'string') parts.push(value);
+    else parts.push(...value);
+  }
+  return parts.length === 0 ? undefined : parts.join(', ');
+}
+
+/**
+ * Picks the signature with `label`, or the first member of Signature-Input when no label is
+ * asked for, and checks it has the right structured-field shape.
+ */
+export function selectSignature(request: SignableRequest, label?: string): SelectResult {
+  const inputHeader = joinedHeader(request.headers, 'signature-input');
+  const signatureHeader = joinedHeader(request.headers, 'signature');
+  if (inputHeader === undefined || signatureHeader === undefined)
+    return { ok: false, reason: 'missing_headers' };
+  if (
+    inputHeader.length > MAX_SIGNATURE_HEADER_LENGTH ||
+    signatureHeader.length > MAX_SIGNATURE_HEADER_LENGTH
+  ) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const inputs = parseDictionary(inputHeader);
+  const signatures = parseDictionary(signatureHeader);
+  if (!inputs.ok || !signatures.ok) return { ok: false, reason: 'malformed' };
+  const chosen = label ?? inputs.value.keys().next().value;
+  if (chosen === undefined) return { ok: false, reason: 'missing_headers' };
+  const input = inputs.value.get(chosen);
+  const signature = signatures.value.get(chosen);
+  if (input === undefined || signature === undefined) return { ok: false, reason: 'missing_headers' };
+  if (input.kind !== 'inner-list' || signature.kind !== 'item' || signature.value.type !== 'bytes') {
+    return { ok: false, reason: 'malformed' };
+  }
+  return { ok: true, value: { label: chosen, input, signature: signature.value.value } };
+}
