@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAuthRoutes } from './auth/auth.routes.js';
-import { type KeyResolver, registerAuthentication } from './auth/authenticate.js';
+import { UsageTracker } from './api-keys/usage-tracker.js';
+import { registerAuthentication } from './auth/authenticate.js';
+import { Authenticator } from './auth/authenticator.js';
+import { CredentialCache } from './auth/credential-cache.js';
+import { InvalidationBus } from './auth/invalidation-bus.js';
 import type { LoginLimiters } from './auth/login.service.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import type { Clock } from './config/clock.js';
@@ -17,6 +21,13 @@ import { ODataService } from './odata/odata.service.js';
 import { registerSessionRoutes } from './sessions/sessions.routes.js';
 import { registerAdminRoutes } from './users/admin.routes.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Internals exposed for tests and metrics. */
+    mooring: { cache: CredentialCache; usage: UsageTracker; ctx: AppContext };
+  }
+}
+
 export interface AppDeps {
   readonly config: Config;
   readonly db: Database;
@@ -29,13 +40,17 @@ const HOUR = 3_600_000;
 
 /** Builds the HTTP application. `main.ts` alone listens; tests use `app.inject()` or listen on port 0. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const cache = new CredentialCache(deps.clock);
+  const bus = new InvalidationBus(deps.db, () => cache.clear(), deps.logger);
   const ctx: AppContext = {
     config: deps.config,
     db: deps.db,
     keys: deps.keys,
     clock: deps.clock,
     log: deps.logger,
+    invalidateCredentials: () => bus.publish(),
   };
+  const usage = new UsageTracker(deps.db, deps.clock);
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
@@ -61,8 +76,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return payload;
   });
 
-  const rejectUnknownKeys: KeyResolver = async () => null;
-  registerAuthentication(app, ctx, rejectUnknownKeys);
+  registerAuthentication(app, new Authenticator(ctx, cache, usage));
+  await bus.start();
+  usage.start();
+  app.addHook('onClose', async () => {
+    await usage.stop();
+    await bus.close();
+  });
+  app.decorate('mooring', { cache, usage, ctx });
 
   const limiters: LoginLimiters = {
     perUsername: new RateLimiter({ limit: 10, windowMs: 2 * HOUR, blockMs: HOUR }, deps.clock),

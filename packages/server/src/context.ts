@@ -11,4 +11,6 @@ export interface AppContext {
   readonly keys: DerivedKeys;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Drops cached credentials on every instance; call after any revocation. */
+  readonly invalidateCredentials: () => Promise<void>;
 }

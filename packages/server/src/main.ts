@@ -33,7 +33,7 @@ async function main(): Promise<void> {
 
   const clock = systemClock;
   const app = await buildApp({ config, db, keys, clock, logger });
-  const bootstrap = await bootstrapAdmin({ config, db, keys, clock, log: logger });
+  const bootstrap = await bootstrapAdmin(app.mooring.ctx);
   const address = await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl ?? address;
 

@@ -1,8 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../context.js';
+import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import type { RouteAccess } from '../http/route-config.js';
-import { resolveSessionToken } from '../sessions/sessions.service.js';
+import type { Authenticator } from './authenticator.js';
 import { extractCredential } from './credentials.js';
 import type { Principal } from './principal.js';
 
@@ -13,19 +12,12 @@ declare module 'fastify' {
   }
 }
 
-/** Resolves a non-session credential (API keys arrive with the API-key feature). */
-export type KeyResolver = (
-  ctx: AppContext,
-  value: string,
-  request: FastifyRequest,
-) => Promise<Principal | null>;
-
 /**
  * The one plugin that turns a credential into a Principal and enforces each route's declared access.
  * Any presented credential that does not resolve is a uniform 401 (no oracle for unknown vs expired
  * vs revoked), even on public routes.
  */
-export function registerAuthentication(app: FastifyInstance, ctx: AppContext, resolveKey: KeyResolver): void {
+export function registerAuthentication(app: FastifyInstance, authenticator: Authenticator): void {
   app.decorateRequest('principal', null);
 
   app.addHook('onRoute', (route) => {
@@ -39,12 +31,7 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext, re
     if (!access) return; // 404 handler
     const credential = extractCredential(request);
     if (credential) {
-      // JWTs always contain dots; Mooring API keys never do (docs/key-format.md).
-      const principal = credential.value.includes('.')
-        ? credential.transport === 'header'
-          ? await resolveSessionToken(ctx, credential.value)
-          : null
-        : await resolveKey(ctx, credential.value, request);
+      const principal = await authenticator.resolve(credential);
       if (!principal) throw new AppError('unauthorized', '');
       request.principal = principal;
     }

@@ -20,4 +20,18 @@ export interface Principal {
   readonly authTime: number | undefined;
   /** API key row id when via api-key or signature. */
   readonly apiKeyId: number | undefined;
+  /** Limits of a named key (Mooring's addition); undefined = the owner's full rights. */
+  readonly limits: KeyLimits | undefined;
+}
+
+/** The areas a named key's scopes can grant (DESIGN.md §4). */
+export const SCOPE_AREAS = ['fleets', 'devices', 'env', 'keys'] as const;
+export type ScopeArea = (typeof SCOPE_AREAS)[number];
+export type ScopeLevel = 'read' | 'write';
+
+export interface KeyLimits {
+  /** Per area the most the key may do; an area not listed is closed. */
+  readonly areas: Readonly<Partial<Record<ScopeArea, ScopeLevel>>>;
+  /** Only these fleets (and what hangs off them); null = every fleet the owner can reach. */
+  readonly fleetIds: readonly number[] | null;
 }

@@ -62,7 +62,52 @@ export interface AuditEventTable {
   details: string | null;
 }
 
+export interface ApiKeyTable {
+  id: Id;
+  created_at: Millis;
+  modified_at: Millis;
+  is_of__actor: number;
+  kind: 'user' | 'provisioning' | 'device';
+  public_id: string;
+  key_hash: string;
+  display_prefix: string;
+  name: string | null;
+  description: string | null;
+  expiry_date: Millis | null;
+  scopes: string | null;
+  fleet_ids: string | null;
+  header_only: Generated<Flag>;
+  requires_signature: Generated<Flag>;
+  signing_alg: string | null;
+  signing_secret: string | null;
+  signing_public_key: string | null;
+  last_used_at: Millis | null;
+  rotated_to: number | null;
+  created_by__actor: number | null;
+}
+
+export interface ApplicationTable {
+  id: Id;
+  actor: number;
+  organization: number;
+  app_name: string;
+  slug: string;
+  uuid: string;
+}
+
+export interface DeviceTable {
+  id: Id;
+  actor: number;
+  uuid: string;
+  device_name: string;
+  belongs_to__application: number;
+  is_of__device_type: number;
+}
+
 export interface DB {
+  api_key: ApiKeyTable;
+  application: ApplicationTable;
+  device: DeviceTable;
   actor: ActorTable;
   user: UserTable;
   organization: OrganizationTable;

@@ -37,6 +37,30 @@ export function clip(text: string): string {
   return text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}…` : text;
 }
 
+/** The token kind of a one-character token, or -1. */
+function punctuation(c: number): number {
+  switch (c) {
+    case 40:
+      return T_LPAREN;
+    case 41:
+      return T_RPAREN;
+    case 44:
+      return T_COMMA;
+    case 59:
+      return T_SEMI;
+    case 47:
+      return T_SLASH;
+    case 58:
+      return T_COLON;
+    case 61:
+      return T_EQUALS;
+    case 42:
+      return T_STAR;
+    default:
+      return -1;
+  }
+}
+
 function isIdentStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 }
@@ -85,37 +109,29 @@ export class Lexer {
       this.end = i;
       return;
     }
-    switch (c) {
-      case 40:
-        return this.punct(T_LPAREN, i);
-      case 41:
-        return this.punct(T_RPAREN, i);
-      case 44:
-        return this.punct(T_COMMA, i);
-      case 59:
-        return this.punct(T_SEMI, i);
-      case 47:
-        return this.punct(T_SLASH, i);
-      case 58:
-        return this.punct(T_COLON, i);
-      case 61:
-        return this.punct(T_EQUALS, i);
-      case 42:
-        return this.punct(T_STAR, i);
-      case 39:
-        this.kind = T_STRING;
-        this.end = this.readString(i);
-        return;
-      case 36: {
-        const e = this.identEnd(i + 1);
-        if (e === i + 1) this.fail("expected a name after '$'", i);
-        this.kind = T_DOLLAR;
-        this.text = s.slice(i + 1, e);
-        this.end = e;
-        return;
-      }
+    const punct = punctuation(c);
+    if (punct !== -1) {
+      this.kind = punct;
+      this.end = i + 1;
+      return;
     }
-    if (isDigit(c) || (c === 45 && isDigit(i + 1 < n ? s.charCodeAt(i + 1) : -1))) return this.readNumber(i);
+    if (c === 39) {
+      this.kind = T_STRING;
+      this.end = this.readString(i);
+      return;
+    }
+    if (c === 36) {
+      const e = this.identEnd(i + 1);
+      if (e === i + 1) this.fail("expected a name after '$'", i);
+      this.kind = T_DOLLAR;
+      this.text = s.slice(i + 1, e);
+      this.end = e;
+      return;
+    }
+    if (isDigit(c) || (c === 45 && isDigit(i + 1 < n ? s.charCodeAt(i + 1) : -1))) {
+      this.readNumber(i);
+      return;
+    }
     if (isIdentStart(c)) {
       const e = this.identEnd(i + 1);
       this.text = s.slice(i, e);
@@ -149,11 +165,6 @@ export class Lexer {
 
   fail(message: string, at: number = this.start): never {
     throw new AppError('odata_syntax', `Malformed OData ${this.label} at position ${at}: ${message}`);
-  }
-
-  private punct(kind: number, i: number): void {
-    this.kind = kind;
-    this.end = i + 1;
   }
 
   private identEnd(i: number): number {

@@ -8,8 +8,10 @@ import {
   CREATE_PARENT,
   canEverRead,
   isReadOnlyResource,
+  mayCreate,
   principalShape,
   rowFilter,
+  writableFields,
 } from '../permissions/permissions.js';
 import { prepareInsert, validateUpdate } from '../resources/hooks.js';
 import { type FieldDef, type ResourceDef, resourceDef } from '../resources/model.js';
@@ -56,7 +58,7 @@ export class ODataService {
     if (request.key || request.count)
       throw new AppError('bad_request', 'POST goes to the collection, without a key');
     if (isReadOnlyResource(def.name, 'create')) throw readOnly(def.name, 'created');
-    if (!principal) throw denied(principal, `create ${def.name}`);
+    if (!principal || !mayCreate(def.name, principal)) throw denied(principal, `create ${def.name}`);
     const values = checkBody(def, body, 'create');
     for (const [name, field] of Object.entries(def.fields)) {
       if (field.required && values[name] === undefined)
@@ -88,6 +90,9 @@ export class ODataService {
     if (isReadOnlyResource(def.name, 'update')) throw readOnly(def.name, 'changed');
     const values = checkBody(def, body, 'update');
     validateUpdate(def.name, values);
+    const allowed = principal ? writableFields(def.name, principal) : null;
+    const refused = allowed ? Object.keys(values).find((name) => !allowed.has(name)) : undefined;
+    if (refused) throw new AppError('forbidden', `Not allowed to change "${refused}" of ${def.name}`);
     const ids = await this.targetIds(def, request, principal, 'update');
     if (ids.length === 0 || Object.keys(values).length === 0) return 0;
     const db = this.ctx.db.kysely as unknown as Kysely<DynamicDb>;
@@ -108,6 +113,8 @@ export class ODataService {
         }
       })
       .catch(rethrowConflict(def));
+    // A changed expiry_date must take effect on the next request, here and on other instances.
+    if (def.name === 'api_key') await this.ctx.invalidateCredentials();
     return ids.length;
   }
 
@@ -125,6 +132,7 @@ export class ODataService {
       // Actors own API keys (FK cascade): removing them revokes provisioning and device keys.
       if (actors.length > 0) await trx.deleteFrom('actor').where('id', 'in', actors).execute();
     });
+    if (def.name === 'api_key' || actorsOwnKeys(def.name)) await this.ctx.invalidateCredentials();
     return ids.length;
   }
 
@@ -262,6 +270,10 @@ function toColumns(def: ResourceDef, values: Values): Values {
     row[column] = value;
   }
   return row;
+}
+
+function actorsOwnKeys(resource: string): boolean {
+  return resource === 'device' || resource === 'application';
 }
 
 async function ownedActors(trx: Kysely<DynamicDb>, resource: string, ids: number[]): Promise<number[]> {

@@ -1,8 +1,8 @@
 import { AppError } from '../errors/app-error.js';
 import type {
   CompareOp,
-  Expr,
   ExpandItem,
+  Expr,
   FunctionName,
   NullNode,
   ODataLimits,
@@ -36,7 +36,14 @@ import {
 /** The query options of the subset, named without the `$`. */
 export type OptionName = 'select' | 'filter' | 'expand' | 'orderby' | 'top' | 'skip';
 
-const OPTION_NAMES: ReadonlySet<string> = new Set<OptionName>(['select', 'filter', 'expand', 'orderby', 'top', 'skip']);
+const OPTION_NAMES: ReadonlySet<string> = new Set<OptionName>([
+  'select',
+  'filter',
+  'expand',
+  'orderby',
+  'top',
+  'skip',
+]);
 
 const FUNCTION_ARITY: ReadonlyMap<string, number> = new Map<FunctionName, number>([
   ['startswith', 2],
@@ -122,7 +129,10 @@ export class ODataParser {
       let value: ParamNode;
       if (lx.kind === T_NUMBER && lx.isInt) value = this.param(lx.num, 'number');
       else if (lx.kind === T_STRING && field !== null) value = this.param(lx.text, 'string');
-      else return lx.fail(`expected ${field === null ? 'an integer key' : 'an integer or a string'} but found ${lx.describe()}`);
+      else
+        return lx.fail(
+          `expected ${field === null ? 'an integer key' : 'an integer or a string'} but found ${lx.describe()}`,
+        );
       lx.next();
       this.expect(T_RPAREN, "')'");
       key = { field, value };
@@ -138,7 +148,8 @@ export class ODataParser {
 
   /** Parses one top-level `$name=value` (already percent-decoded) into `into`. */
   parseTopOption(name: string, src: string, into: DraftOptions): void {
-    if (!OPTION_NAMES.has(name)) throw new AppError('odata_syntax', `Unsupported OData query option '$${clip(name)}'`);
+    if (!OPTION_NAMES.has(name))
+      throw new AppError('odata_syntax', `Unsupported OData query option '$${clip(name)}'`);
     this.lx = new Lexer(src, `$${name}`);
     this.option(name, into);
     this.expect(T_EOF, `end of $${name}`);
@@ -197,7 +208,12 @@ export class ODataParser {
 
   private unsigned(): number {
     const lx = this.lx;
-    if (lx.kind !== T_NUMBER || !lx.isInt || lx.src.charCodeAt(lx.start) === 45 || !Number.isSafeInteger(lx.num)) {
+    if (
+      lx.kind !== T_NUMBER ||
+      !lx.isInt ||
+      lx.src.charCodeAt(lx.start) === 45 ||
+      !Number.isSafeInteger(lx.num)
+    ) {
       return lx.fail(`expected a non-negative integer but found ${lx.describe()}`);
     }
     const n = lx.num;
@@ -227,7 +243,8 @@ export class ODataParser {
     if (this.eat(T_LPAREN) && !this.eat(T_RPAREN)) {
       do {
         const lx = this.lx;
-        if (lx.kind !== T_DOLLAR) lx.fail(`expected a query option such as '$select' but found ${lx.describe()}`);
+        if (lx.kind !== T_DOLLAR)
+          lx.fail(`expected a query option such as '$select' but found ${lx.describe()}`);
         const name = lx.text;
         lx.next();
         this.expect(T_EQUALS, "'='");
@@ -242,7 +259,8 @@ export class ODataParser {
   private countFilter(): Expr | null {
     if (!this.eat(T_LPAREN)) return null;
     const lx = this.lx;
-    if (lx.kind !== T_DOLLAR || lx.text !== 'filter') lx.fail(`expected '$filter' but found ${lx.describe()}`);
+    if (lx.kind !== T_DOLLAR || lx.text !== 'filter')
+      lx.fail(`expected '$filter' but found ${lx.describe()}`);
     lx.next();
     this.expect(T_EQUALS, "'='");
     this.enter();
@@ -306,7 +324,8 @@ export class ODataParser {
     this.expect(T_LPAREN, "'(' after 'in'");
     const values: (ParamNode | NullNode)[] = [];
     do {
-      if (values.length === this.limits.maxInList) this.tooComplex(`'in' list longer than ${this.limits.maxInList}`);
+      if (values.length === this.limits.maxInList)
+        this.tooComplex(`'in' list longer than ${this.limits.maxInList}`);
       const v = this.literal();
       if (v === null) this.lx.fail(`expected a literal in the 'in' list but found ${this.lx.describe()}`);
       values.push(v);
@@ -417,7 +436,11 @@ export class ODataParser {
         this.node();
         return { kind: 'count', root, path, filter };
       }
-      if (lx.kind === T_IDENT && (lx.text === 'any' || lx.text === 'all') && lx.src.charCodeAt(lx.end) === 40) {
+      if (
+        lx.kind === T_IDENT &&
+        (lx.text === 'any' || lx.text === 'all') &&
+        lx.src.charCodeAt(lx.end) === 40
+      ) {
         if (path.length === 0) lx.fail(`'${lx.text}' needs a navigation property before it`);
         return this.lambda(lx.text, root, path);
       }

@@ -19,10 +19,14 @@ export class ParamSlot {
   ) {}
 }
 
-export type PrincipalField = 'actorId' | 'userId' | 'applicationId' | 'deviceId';
+export type PrincipalField = 'actorId' | 'userId' | 'applicationId' | 'deviceId' | 'fleetId';
 
+/** A value of the calling principal; `fleetId` slots index into the key's fleet restriction. */
 export class PrincipalSlot {
-  constructor(readonly field: PrincipalField) {}
+  constructor(
+    readonly field: PrincipalField,
+    readonly index = 0,
+  ) {}
 }
 
 /** A constant chosen by the compiler itself (e.g. a key limit's fleet list length is in the shape). */

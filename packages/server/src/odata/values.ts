@@ -14,7 +14,10 @@ export function bindValues(
 ): unknown[] {
   return slots.map((slot) => {
     if (slot instanceof ParamSlot) return convert(params[slot.index], slot.as);
-    if (slot instanceof PrincipalSlot) return principal?.[slot.field] ?? null;
+    if (slot instanceof PrincipalSlot) {
+      if (slot.field === 'fleetId') return principal?.limits?.fleetIds?.[slot.index] ?? null;
+      return principal?.[slot.field] ?? null;
+    }
     if (slot instanceof ConstSlot) return slot.value;
     throw new Error('unexpected SQL parameter in a compiled plan');
   });

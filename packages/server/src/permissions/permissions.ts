@@ -1,11 +1,13 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { Principal } from '../auth/principal.js';
+import type { KeyLimits, Principal, ScopeArea } from '../auth/principal.js';
 import { PrincipalSlot } from '../odata/slots.js';
 
 /**
  * THE permission module (DESIGN.md §2, STYLE.md §5): for each resource and action, the rows a
  * principal may touch, as a SQL predicate over the row alias. The OData compiler applies it to the
- * root query, every $expand, every lambda and navigation, and every write. Nothing else decides access.
+ * root query, every $expand, every lambda and navigation, and every write; the custom endpoints ask it
+ * too. Nothing else decides access. Effective rights = key limits ∩ the owner's current rights, both
+ * evaluated in SQL at request time, so leaving an organization removes a key's access at once.
  */
 export type Action = 'read' | 'create' | 'update' | 'delete';
 
@@ -14,21 +16,21 @@ export type RowFilter =
   | { readonly kind: 'none' }
   | { readonly kind: 'where'; readonly predicate: (alias: string) => RawBuilder<unknown> };
 
+type Predicate = (alias: string) => RawBuilder<unknown>;
+
 const ALL: RowFilter = { kind: 'all' };
 const NONE: RowFilter = { kind: 'none' };
-const where = (predicate: (alias: string) => RawBuilder<unknown>): RowFilter => ({
-  kind: 'where',
-  predicate,
-});
+const where = (predicate: Predicate): RowFilter => ({ kind: 'where', predicate });
 
 const userId = new PrincipalSlot('userId');
 const actorId = new PrincipalSlot('actorId');
+const deviceId = new PrincipalSlot('deviceId');
+const applicationId = new PrincipalSlot('applicationId');
 const col = (alias: string, column: string) => sql.ref(`${alias}.${column}`);
 
 /** Organizations the calling user belongs to. */
 const myOrgs = () =>
   sql`(SELECT pm.is_member_of__organization FROM organization_membership pm WHERE pm."user" = ${userId})`;
-/** Fleets of those organizations. */
 const myApps = () => sql`(SELECT pa.id FROM application pa WHERE pa.organization IN ${myOrgs()})`;
 const myDevices = () => sql`(SELECT pd.id FROM device pd WHERE pd.belongs_to__application IN ${myApps()})`;
 
@@ -44,8 +46,8 @@ const READ_ONLY = new Set([
 /** Readable by anyone, even without credentials (COMPAT.md (b) item 0). */
 const PUBLIC_CATALOGUE = new Set(['device_type', 'device_type_alias', 'cpu_architecture']);
 
-/** Rules for members of organizations (non-administrators). */
-const MEMBER_RULES: Record<string, (a: string) => RawBuilder<unknown>> = {
+/** Rules for members of organizations (non-administrators), via a session or a named key. */
+const MEMBER_RULES: Record<string, Predicate> = {
   organization: (a) => sql`${col(a, 'id')} IN ${myOrgs()}`,
   organization_membership: (a) => sql`${col(a, 'is_member_of__organization')} IN ${myOrgs()}`,
   user: (a) =>
@@ -61,10 +63,66 @@ const MEMBER_RULES: Record<string, (a: string) => RawBuilder<unknown>> = {
     sql`(${col(a, 'is_of__actor')} = ${actorId} OR ${col(a, 'is_of__actor')} IN (SELECT ka.actor FROM application ka WHERE ka.organization IN ${myOrgs()}) OR ${col(a, 'is_of__actor')} IN (SELECT kd.actor FROM device kd WHERE kd.belongs_to__application IN ${myApps()}))`,
 };
 
+/**
+ * Device keys act on their own device only (COMPAT.md (b) item 4): read and report on it, read its
+ * fleet and fleet variables, manage its own variables.
+ */
+const DEVICE_RULES: Record<string, Partial<Record<Action, Predicate>>> = {
+  device: {
+    read: (a) => sql`${col(a, 'id')} = ${deviceId}`,
+    update: (a) => sql`${col(a, 'id')} = ${deviceId}`,
+  },
+  application: { read: (a) => sql`${col(a, 'id')} = ${applicationId}` },
+  application_environment_variable: { read: (a) => sql`${col(a, 'application')} = ${applicationId}` },
+  application_config_variable: { read: (a) => sql`${col(a, 'application')} = ${applicationId}` },
+  device_environment_variable: ownDeviceRows(),
+  device_config_variable: ownDeviceRows(),
+};
+
+function ownDeviceRows(): Partial<Record<Action, Predicate>> {
+  const own: Predicate = (a) => sql`${col(a, 'device')} = ${deviceId}`;
+  return { read: own, create: own, update: own, delete: own };
+}
+
+/** What a device may write on its own row: the state it reports (COMPAT.md A7). */
+const DEVICE_REPORTED_FIELDS: ReadonlySet<string> = new Set([
+  'status',
+  'ip_address',
+  'mac_address',
+  'public_address',
+  'os_version',
+  'os_variant',
+  'supervisor_version',
+  'memory_usage',
+  'memory_total',
+  'storage_block_device',
+  'storage_usage',
+  'storage_total',
+  'cpu_usage',
+  'cpu_temp',
+  'cpu_id',
+  'is_undervolted',
+  'download_progress',
+  'provisioning_progress',
+  'provisioning_state',
+  'api_port',
+  'update_status',
+  'local_id',
+]);
+
+/** The scope area each resource falls under; organizations and users are readable context. */
+const AREA_OF: Readonly<Record<string, ScopeArea>> = {
+  application: 'fleets',
+  device: 'devices',
+  application_environment_variable: 'env',
+  application_config_variable: 'env',
+  device_environment_variable: 'env',
+  device_config_variable: 'env',
+  api_key: 'keys',
+};
+
 export function rowFilter(resource: string, action: Action, principal: Principal | null): RowFilter {
-  if (action !== 'read' && (READ_ONLY.has(resource) || (resource === 'api_key' && action === 'create'))) {
-    return NONE;
-  }
+  if (action !== 'read' && isReadOnlyResource(resource, action)) return NONE;
   if (!principal) {
     if (action !== 'read') return NONE;
     if (PUBLIC_CATALOGUE.has(resource)) return ALL;
@@ -73,16 +131,63 @@ export function rowFilter(resource: string, action: Action, principal: Principal
     return NONE;
   }
   if (PUBLIC_CATALOGUE.has(resource)) return ALL;
-  if (principal.kind !== 'user') return NONE; // provisioning and device keys arrive with the API-key feature
-  if (principal.isAdmin) return ALL;
-  const rule = MEMBER_RULES[resource];
+  if (principal.kind === 'device') {
+    const rule = DEVICE_RULES[resource]?.[action];
+    return rule ? where(rule) : NONE;
+  }
+  // Provisioning keys only register devices (POST /device/register), never through /v7.
+  if (principal.kind !== 'user') return NONE;
+  const owner: RowFilter = principal.isAdmin ? ALL : MEMBER_RULES[resource] ? where(MEMBER_RULES[resource]) : NONE;
+  return principal.limits ? intersect(owner, limitFilter(resource, action, principal.limits)) : owner;
+}
+
+function intersect(a: RowFilter, b: RowFilter): RowFilter {
+  if (a.kind === 'none' || b.kind === 'none') return NONE;
+  if (a.kind === 'all') return b;
+  if (b.kind === 'all') return a;
+  return where((alias) => sql`(${a.predicate(alias)}) AND (${b.predicate(alias)})`);
+}
+
+/** What a named key's limits allow, before intersecting with its owner's rights. */
+function limitFilter(resource: string, action: Action, limits: KeyLimits): RowFilter {
+  const area = AREA_OF[resource];
+  if (area) {
+    const level = limits.areas[area];
+    if (!level || (action !== 'read' && level !== 'write')) return NONE;
+  } else if (action !== 'read') {
+    return NONE;
+  }
+  if (limits.fleetIds === null) return ALL;
+  const fleets = () =>
+    sql`(${sql.join(limits.fleetIds?.length ? limits.fleetIds.map((_, i) => new PrincipalSlot('fleetId', i)) : [sql`NULL`])})`;
+  const fleetRule: Record<string, Predicate> = {
+    application: (a) => sql`${col(a, 'id')} IN ${fleets()}`,
+    device: (a) => sql`${col(a, 'belongs_to__application')} IN ${fleets()}`,
+    application_environment_variable: (a) => sql`${col(a, 'application')} IN ${fleets()}`,
+    application_config_variable: (a) => sql`${col(a, 'application')} IN ${fleets()}`,
+    device_environment_variable: (a) =>
+      sql`${col(a, 'device')} IN (SELECT ld.id FROM device ld WHERE ld.belongs_to__application IN ${fleets()})`,
+    device_config_variable: (a) =>
+      sql`${col(a, 'device')} IN (SELECT ld.id FROM device ld WHERE ld.belongs_to__application IN ${fleets()})`,
+    api_key: (a) =>
+      sql`(${col(a, 'is_of__actor')} IN (SELECT la.actor FROM application la WHERE la.id IN ${fleets()}) OR ${col(a, 'is_of__actor')} IN (SELECT ld.actor FROM device ld WHERE ld.belongs_to__application IN ${fleets()}))`,
+    organization: (a) => sql`${col(a, 'id')} IN (SELECT lo.organization FROM application lo WHERE lo.id IN ${fleets()})`,
+    organization_membership: (a) =>
+      sql`${col(a, 'is_member_of__organization')} IN (SELECT lo.organization FROM application lo WHERE lo.id IN ${fleets()})`,
+    user: (a) => sql`${col(a, 'id')} = ${userId}`,
+  };
+  const rule = fleetRule[resource];
   return rule ? where(rule) : NONE;
 }
 
 /** Whether any row of the resource could ever be readable: false → the root query answers 401/403. */
 export function canEverRead(resource: string, principal: Principal | null): boolean {
-  if (!principal) return PUBLIC_CATALOGUE.has(resource) || resource === 'application';
   return rowFilter(resource, 'read', principal).kind !== 'none';
+}
+
+/** Fields the principal may set on update; null = every field the model marks updatable. */
+export function writableFields(resource: string, principal: Principal): ReadonlySet<string> | null {
+  return principal.kind === 'device' && resource === 'device' ? DEVICE_REPORTED_FIELDS : null;
 }
 
 /** True when /v7 never writes this resource for anyone (405 rather than 403). */
@@ -103,8 +208,20 @@ export const CREATE_PARENT: Readonly<Record<string, { field: string; resource: s
   device_config_variable: { field: 'device', resource: 'device', action: 'update' },
 };
 
+/** Whether the principal may create rows of `resource` at all (the parent is checked separately). */
+export function mayCreate(resource: string, principal: Principal): boolean {
+  return rowFilter(resource, 'create', principal).kind !== 'none';
+}
+
 /** A cache-key fragment: principals with equal shapes compile to the same SQL. */
 export function principalShape(principal: Principal | null): string {
   if (!principal) return 'anon';
-  return `${principal.kind}:${principal.isAdmin ? 'admin' : 'member'}`;
+  const base = `${principal.kind}:${principal.isAdmin ? 'admin' : 'member'}`;
+  const limits = principal.limits;
+  if (!limits) return base;
+  const areas = Object.entries(limits.areas)
+    .map(([area, level]) => `${area}=${level}`)
+    .sort()
+    .join(',');
+  return `${base}:${areas}:${limits.fleetIds === null ? '*' : limits.fleetIds.length}`;
 }

@@ -67,7 +67,10 @@ export async function refreshSession(ctx: AppContext, principal: Principal): Pro
  * Token → Principal, or null for any invalid, expired or revoked session (one uniform 401).
  * The session row is authoritative: a revoked session is refused even though its JWT still verifies.
  */
-export async function resolveSessionToken(ctx: AppContext, token: string): Promise<Principal | null> {
+export async function resolveSessionToken(
+  ctx: AppContext,
+  token: string,
+): Promise<{ principal: Principal; expiresAt: number } | null> {
   const now = ctx.clock.now();
   const claims = await verifySessionToken(ctx.keys.jwt, token, now);
   if (!claims) return null;
@@ -77,7 +80,7 @@ export async function resolveSessionToken(ctx: AppContext, token: string): Promi
   }
   const user = await findUserById(ctx.db, session.user);
   if (!user) return null;
-  return {
+  const principal: Principal = {
     actorId: user.actor,
     kind: 'user',
     via: 'session',
@@ -88,7 +91,9 @@ export async function resolveSessionToken(ctx: AppContext, token: string): Promi
     sessionId: session.id,
     authTime: session.auth_time,
     apiKeyId: undefined,
+    limits: undefined,
   };
+  return { principal, expiresAt: Math.min(session.expires_at, claims.exp * 1000) };
 }
 
 export interface SessionView {
@@ -117,6 +122,7 @@ export async function revokeOneSession(
   if (!(await revokeSession(ctx.db, userId, sessionId, ctx.clock.now()))) {
     throw new AppError('not_found', 'No such active session');
   }
+  await ctx.invalidateCredentials();
 }
 
 /** "Log out everywhere": every session but the caller's own. Returns how many were revoked. */
@@ -127,6 +133,7 @@ export async function revokeOtherSessions(ctx: AppContext, principal: Principal)
     ctx.clock.now(),
     principal.sessionId,
   );
+  await ctx.invalidateCredentials();
   return revoked.length;
 }
 

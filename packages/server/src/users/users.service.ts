@@ -64,6 +64,7 @@ export async function changePassword(
   const now = ctx.clock.now();
   await updatePasswordHash(ctx.db, user.id, await hashPassword(validateNewPassword(input.newPassword)), now);
   const revoked = await revokeUserSessions(ctx.db, user.id, now, principal.sessionId);
+  await ctx.invalidateCredentials();
   await recordAuditEvent(ctx.db, {
     type: 'password.changed',
     at: now,

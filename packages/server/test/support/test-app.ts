@@ -40,9 +40,9 @@ export async function createTestApp(
   const logs = shared?.logs ?? new LogCapture();
   const logger = createLogger(config.logLevel, logs);
   const keys = deriveKeys(config.secret ?? TEST_SECRET);
-  const ctx: AppContext = { config, db, keys, clock, log: logger };
-  if (!shared) await bootstrapAdmin(ctx);
   const app = await buildApp({ config, db, keys, clock, logger });
+  const ctx: AppContext = app.mooring.ctx;
+  if (!shared) await bootstrapAdmin(ctx);
   return {
     app,
     ctx,

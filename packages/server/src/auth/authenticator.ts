@@ -1,0 +1,122 @@
+import { parseApiKey } from '@mooring/protocol';
+import { limitsFromColumns } from '../api-keys/limits.js';
+import { findKeyByHash, findKeyByPublicId, type KeyOwnerRow } from '../api-keys/api-keys.repository.js';
+import { hashApiKey, sameHash } from '../api-keys/key-hash.js';
+import type { UsageTracker } from '../api-keys/usage-tracker.js';
+import type { AppContext } from '../context.js';
+import { resolveSessionToken } from '../sessions/sessions.service.js';
+import type { CachedCredential, CredentialCache } from './credential-cache.js';
+import type { PresentedCredential } from './credentials.js';
+import type { Principal } from './principal.js';
+
+/**
+ * Credential → Principal for every request. Unknown, malformed, expired and revoked credentials all
+ * come back as null (one uniform 401, no oracle).
+ */
+export class Authenticator {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly cache: CredentialCache,
+    private readonly usage: UsageTracker,
+  ) {}
+
+  async resolve(credential: PresentedCredential): Promise<Principal | null> {
+    // JWTs always contain dots; API keys never do (docs/key-format.md).
+    if (credential.value.includes('.')) {
+      return credential.transport === 'header' ? this.resolveSession(credential.value) : null;
+    }
+    const found = await this.resolveKey(credential.value);
+    if (!found) return null;
+    if (found.requiresSignature) return null;
+    if (found.headerOnly && credential.transport === 'query') return null;
+    if (found.principal.apiKeyId !== undefined) this.usage.record(found.principal.apiKeyId);
+    return found.principal;
+  }
+
+  private async resolveSession(token: string): Promise<Principal | null> {
+    const cacheKey = `s:${token}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached.principal;
+    const resolved = await resolveSessionToken(this.ctx, token);
+    if (resolved) {
+      this.cache.set(cacheKey, {
+        principal: resolved.principal,
+        expiresAt: resolved.expiresAt,
+        headerOnly: true,
+        requiresSignature: false,
+      });
+    }
+    return resolved?.principal ?? null;
+  }
+
+  /** Also used by the signature verifier, which resolves keys by public id. */
+  async resolveKey(value: string): Promise<CachedCredential | null> {
+    const parsed = parseApiKey(value);
+    // A Mooring-looking key with a bad checksum is refused before any cache or database access.
+    if (!parsed && value.startsWith('mk_')) return null;
+    if (value.length < 16 || value.length > 512) return null;
+    const hash = hashApiKey(this.ctx.keys.apiKeyPepper, value);
+    const cacheKey = `k:${hash}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    const row = parsed
+      ? await findKeyByPublicId(this.ctx.db, parsed.publicId)
+      : await findKeyByHash(this.ctx.db, hash);
+    if (!row || !sameHash(row.key_hash, hash)) return null;
+    if (row.expiry_date !== null && row.expiry_date <= this.ctx.clock.now()) return null;
+    const principal = keyPrincipal(row);
+    if (!principal) return null;
+    const credential: CachedCredential = {
+      principal,
+      expiresAt: row.expiry_date,
+      headerOnly: row.header_only === 1,
+      requiresSignature: row.requires_signature === 1,
+    };
+    this.cache.set(cacheKey, credential);
+    return credential;
+  }
+}
+
+function keyPrincipal(row: KeyOwnerRow): Principal | null {
+  const base = {
+    actorId: row.is_of__actor,
+    via: 'api-key' as const,
+    sessionId: undefined,
+    authTime: undefined,
+    apiKeyId: row.id,
+  };
+  if (row.user_id !== null) {
+    return {
+      ...base,
+      kind: 'user',
+      userId: row.user_id,
+      applicationId: undefined,
+      deviceId: undefined,
+      isAdmin: row.is_admin === 1,
+      limits: limitsFromColumns(row.scopes, row.fleet_ids),
+    };
+  }
+  if (row.device_id !== null) {
+    return {
+      ...base,
+      kind: 'device',
+      userId: undefined,
+      applicationId: row.device_application ?? undefined,
+      deviceId: row.device_id,
+      isAdmin: false,
+      limits: undefined,
+    };
+  }
+  if (row.application_id !== null) {
+    return {
+      ...base,
+      kind: 'application',
+      userId: undefined,
+      applicationId: row.application_id,
+      deviceId: undefined,
+      isAdmin: false,
+      limits: undefined,
+    };
+  }
+  return null;
+}
