@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { registerAuthRoutes } from './auth/auth.routes.js';
+import { registerApiKeyRoutes } from './api-keys/api-keys.routes.js';
 import { UsageTracker } from './api-keys/usage-tracker.js';
+import { registerAuthRoutes } from './auth/auth.routes.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CredentialCache } from './auth/credential-cache.js';
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSessionRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerODataRoutes(app, new ODataService(ctx));
+  registerApiKeyRoutes(app, ctx);
 
   await app.ready();
   return app;

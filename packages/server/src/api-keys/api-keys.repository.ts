@@ -112,13 +112,29 @@ export interface KeyDetailsRow {
 export async function findKeyDetails(db: Database, id: number): Promise<KeyDetailsRow | undefined> {
   return db.kysely
     .selectFrom('api_key')
-    .select(['id', 'is_of__actor', 'kind', 'name', 'description', 'expiry_date', 'scopes', 'fleet_ids', 'header_only'])
+    .select([
+      'id',
+      'is_of__actor',
+      'kind',
+      'name',
+      'description',
+      'expiry_date',
+      'scopes',
+      'fleet_ids',
+      'header_only',
+    ])
     .where('id', '=', id)
     .executeTakeFirst();
 }
 
 /** Compare-and-swap: sets the old key's expiry only if it was not rotated meanwhile. */
-export async function markRotated(db: Database, id: number, successor: number, expiry: number, now: number): Promise<boolean> {
+export async function markRotated(
+  db: Database,
+  id: number,
+  successor: number,
+  expiry: number,
+  now: number,
+): Promise<boolean> {
   const result = await db.kysely
     .updateTable('api_key')
     .set({ rotated_to: successor, expiry_date: expiry, modified_at: now })

@@ -7,7 +7,8 @@ import { AppError } from '../errors/app-error.js';
  */
 export function parseScopes(scopes: readonly string[] | undefined | null): KeyLimits['areas'] | null {
   if (scopes === undefined || scopes === null) return null;
-  if (!Array.isArray(scopes) || scopes.length === 0) throw new AppError('validation', 'scopes must be a non-empty array');
+  if (!Array.isArray(scopes) || scopes.length === 0)
+    throw new AppError('validation', 'scopes must be a non-empty array');
   const areas: Partial<Record<ScopeArea, ScopeLevel>> = {};
   for (const scope of scopes) {
     if (scope === 'read') {
@@ -16,7 +17,10 @@ export function parseScopes(scopes: readonly string[] | undefined | null): KeyLi
     }
     const match = /^(fleets|devices|env|keys):(read|write)$/.exec(String(scope));
     if (!match) {
-      throw new AppError('validation', `Unknown scope "${String(scope).slice(0, 40)}": use "read" or "<fleets|devices|env|keys>:<read|write>"`);
+      throw new AppError(
+        'validation',
+        `Unknown scope "${String(scope).slice(0, 40)}": use "read" or "<fleets|devices|env|keys>:<read|write>"`,
+      );
     }
     const area = match[1] as ScopeArea;
     const level = match[2] as ScopeLevel;
@@ -25,7 +29,12 @@ export function parseScopes(scopes: readonly string[] | undefined | null): KeyLi
   return areas;
 }
 
-export const FULL_AREAS: KeyLimits['areas'] = Object.freeze({ fleets: 'write', devices: 'write', env: 'write', keys: 'write' });
+export const FULL_AREAS: KeyLimits['areas'] = Object.freeze({
+  fleets: 'write',
+  devices: 'write',
+  env: 'write',
+  keys: 'write',
+});
 
 /** Stored form → limits; both columns null means "no limits". */
 export function limitsFromColumns(scopes: string | null, fleetIds: string | null): KeyLimits | undefined {

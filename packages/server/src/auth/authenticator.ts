@@ -1,7 +1,7 @@
 import { parseApiKey } from '@mooring/protocol';
-import { limitsFromColumns } from '../api-keys/limits.js';
 import { findKeyByHash, findKeyByPublicId, type KeyOwnerRow } from '../api-keys/api-keys.repository.js';
 import { hashApiKey, sameHash } from '../api-keys/key-hash.js';
+import { limitsFromColumns } from '../api-keys/limits.js';
 import type { UsageTracker } from '../api-keys/usage-tracker.js';
 import type { AppContext } from '../context.js';
 import { resolveSessionToken } from '../sessions/sessions.service.js';

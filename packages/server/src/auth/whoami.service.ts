@@ -21,7 +21,23 @@ export async function whoamiActor(ctx: AppContext, principal: Principal): Promis
       email: user.email,
     };
   }
-  // Application (provisioning key) and device identities arrive with the API-key feature.
+  if (principal.kind === 'application' && principal.applicationId !== undefined) {
+    const app = await ctx.db.kysely
+      .selectFrom('application')
+      .select(['id', 'slug'])
+      .where('id', '=', principal.applicationId)
+      .executeTakeFirst();
+    if (app) return { id: principal.actorId, actorType: 'application', actorTypeId: app.id, slug: app.slug };
+  }
+  if (principal.kind === 'device' && principal.deviceId !== undefined) {
+    const device = await ctx.db.kysely
+      .selectFrom('device')
+      .select(['id', 'uuid'])
+      .where('id', '=', principal.deviceId)
+      .executeTakeFirst();
+    if (device)
+      return { id: principal.actorId, actorType: 'device', actorTypeId: device.id, uuid: device.uuid };
+  }
   throw new AppError('unauthorized', '');
 }
 

@@ -23,7 +23,8 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   if (reply.request.routeOptions.config.wire === 'mooring' || isMooringPath(request.url)) {
     return reply.send({ error: { code: appError.code, message, requestId: request.id } });
   }
-  if (status === 401 || message === '') return reply.type('text/plain; charset=utf-8').send('');
+  // balena answers most 401s with an empty body; a few carry a message ("Fresh authentication token required").
+  if (message === '') return reply.type('text/plain; charset=utf-8').send('');
   return reply.type('application/json; charset=utf-8').send(JSON.stringify(message));
 }
 

@@ -19,7 +19,8 @@ export function bindValues(
       return principal?.[slot.field] ?? null;
     }
     if (slot instanceof ConstSlot) return slot.value;
-    throw new Error('unexpected SQL parameter in a compiled plan');
+    // A value the server itself bound (never request input): passed through unchanged.
+    return slot;
   });
 }
 

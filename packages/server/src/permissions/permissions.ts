@@ -137,7 +137,11 @@ export function rowFilter(resource: string, action: Action, principal: Principal
   }
   // Provisioning keys only register devices (POST /device/register), never through /v7.
   if (principal.kind !== 'user') return NONE;
-  const owner: RowFilter = principal.isAdmin ? ALL : MEMBER_RULES[resource] ? where(MEMBER_RULES[resource]) : NONE;
+  const owner: RowFilter = principal.isAdmin
+    ? ALL
+    : MEMBER_RULES[resource]
+      ? where(MEMBER_RULES[resource])
+      : NONE;
   return principal.limits ? intersect(owner, limitFilter(resource, action, principal.limits)) : owner;
 }
 
@@ -171,7 +175,8 @@ function limitFilter(resource: string, action: Action, limits: KeyLimits): RowFi
       sql`${col(a, 'device')} IN (SELECT ld.id FROM device ld WHERE ld.belongs_to__application IN ${fleets()})`,
     api_key: (a) =>
       sql`(${col(a, 'is_of__actor')} IN (SELECT la.actor FROM application la WHERE la.id IN ${fleets()}) OR ${col(a, 'is_of__actor')} IN (SELECT ld.actor FROM device ld WHERE ld.belongs_to__application IN ${fleets()}))`,
-    organization: (a) => sql`${col(a, 'id')} IN (SELECT lo.organization FROM application lo WHERE lo.id IN ${fleets()})`,
+    organization: (a) =>
+      sql`${col(a, 'id')} IN (SELECT lo.organization FROM application lo WHERE lo.id IN ${fleets()})`,
     organization_membership: (a) =>
       sql`${col(a, 'is_member_of__organization')} IN (SELECT lo.organization FROM application lo WHERE lo.id IN ${fleets()})`,
     user: (a) => sql`${col(a, 'id')} = ${userId}`,

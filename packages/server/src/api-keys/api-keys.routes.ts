@@ -1,0 +1,142 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { principalOf } from '../auth/auth.routes.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors/app-error.js';
+import { ANY_USER } from '../http/route-config.js';
+import {
+  createActorKey,
+  createNamedUserKey,
+  type KeyInput,
+  type NamedKeyInput,
+  rotateKey,
+} from './api-keys.service.js';
+
+const nullableString = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
+const keyFields = {
+  name: nullableString(1564),
+  description: nullableString(100_000),
+  expiryDate: nullableString(64),
+};
+const namedKeyBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    ...keyFields,
+    name: { type: 'string', maxLength: 1564 },
+    scopes: { type: ['array', 'null'], maxItems: 16, items: { type: 'string', maxLength: 32 } },
+    fleets: { type: ['array', 'null'], maxItems: 100, items: { type: ['integer', 'string'] } },
+    headerOnly: { type: 'boolean' },
+  },
+} as const;
+
+/** balena answers these with the key as a JSON string (COMPAT.md A5). */
+const sendKey = (reply: FastifyReply, key: string) =>
+  reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(key));
+
+/** Key creation (balena-compatible paths) and Mooring's rotation endpoint. */
+export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const balena = { access: ANY_USER, wire: 'balena' } as const;
+
+  app.post<{ Body: NamedKeyInput }>(
+    '/api-key/user/full',
+    { config: balena, schema: { body: namedKeyBody } },
+    async (request, reply) =>
+      sendKey(reply, await createNamedUserKey(ctx, principalOf(request), request.body)),
+  );
+
+  const v2 = async (request: import('fastify').FastifyRequest, reply: FastifyReply) => {
+    const body = request.body as KeyInput & { actorType: string; actorTypeId: number; roles: string[] };
+    const role = body.roles[0];
+    const target =
+      body.actorType === 'application' && role === 'provisioning-api-key'
+        ? ({ kind: 'provisioning', id: body.actorTypeId } as const)
+        : body.actorType === 'device' && role === 'device-api-key'
+          ? ({ kind: 'device', id: body.actorTypeId } as const)
+          : undefined;
+    if (!target) {
+      throw new AppError(
+        'validation',
+        'Supported: actorType "application" with role "provisioning-api-key", or "device" with "device-api-key"',
+      );
+    }
+    return sendKey(reply, await createActorKey(ctx, principalOf(request), target, body));
+  };
+  const v2Schema = {
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['actorType', 'actorTypeId', 'roles', 'expiryDate'],
+      properties: {
+        ...keyFields,
+        actorType: { enum: ['application', 'device', 'user'] },
+        actorTypeId: { type: 'integer', minimum: 1 },
+        roles: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 1,
+          items: { type: 'string', minLength: 1, maxLength: 64 },
+        },
+      },
+    },
+  };
+  // The SDK calls it with a trailing slash.
+  app.post('/api-key/v2/', { config: balena, schema: v2Schema }, v2);
+  app.post('/api-key/v2', { config: balena, schema: v2Schema }, v2);
+
+  const idParam = (name: string) => ({
+    type: 'object',
+    properties: { [name]: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
+  });
+  const optionalKeyBody = {
+    anyOf: [{ type: 'object', additionalProperties: false, properties: keyFields }, { type: 'null' }],
+  };
+
+  app.post<{ Params: { appId: number }; Body: KeyInput | null }>(
+    '/api-key/application/:appId/provisioning',
+    { config: balena, schema: { params: idParam('appId'), body: optionalKeyBody } },
+    async (request, reply) =>
+      sendKey(
+        reply,
+        await createActorKey(
+          ctx,
+          principalOf(request),
+          { kind: 'provisioning', id: request.params.appId },
+          request.body ?? {},
+        ),
+      ),
+  );
+
+  app.post<{ Params: { deviceId: number }; Body: KeyInput | null }>(
+    '/api-key/device/:deviceId/device-key',
+    { config: balena, schema: { params: idParam('deviceId'), body: optionalKeyBody } },
+    async (request, reply) =>
+      sendKey(
+        reply,
+        await createActorKey(
+          ctx,
+          principalOf(request),
+          { kind: 'device', id: request.params.deviceId },
+          request.body ?? {},
+        ),
+      ),
+  );
+
+  app.post<{ Params: { id: number }; Body: { gracePeriodSeconds: number } }>(
+    '/mooring/v1/keys/:id/rotate',
+    {
+      config: { access: ANY_USER, wire: 'mooring' },
+      schema: {
+        params: idParam('id'),
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['gracePeriodSeconds'],
+          properties: { gracePeriodSeconds: { type: 'integer', minimum: 0, maximum: 604_800 } },
+        },
+      },
+    },
+    async (request) =>
+      rotateKey(ctx, principalOf(request), request.params.id, request.body.gracePeriodSeconds),
+  );
+}

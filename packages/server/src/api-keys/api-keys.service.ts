@@ -1,0 +1,270 @@
+import { type ApiKeyKind, displayPrefix, generateApiKey } from '@mooring/protocol';
+import { type RawBuilder, sql } from 'kysely';
+import { recordAuditEvent } from '../audit/audit.repository.js';
+import type { KeyLimits, Principal } from '../auth/principal.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors/app-error.js';
+import { bindPrincipal } from '../permissions/bind.js';
+import { type RowFilter, rowFilter } from '../permissions/permissions.js';
+import { findKeyDetails, insertKey, markRotated } from './api-keys.repository.js';
+import { hashApiKey } from './key-hash.js';
+import { FULL_AREAS, limitsFromColumns, parseScopes, withinLimits } from './limits.js';
+
+export interface KeyInput {
+  readonly name?: string | null;
+  readonly description?: string | null;
+  readonly expiryDate?: string | null;
+}
+
+export interface NamedKeyInput extends KeyInput {
+  readonly name: string;
+  /** Mooring additions (COMPAT.md "differs" 5). */
+  readonly scopes?: string[] | null;
+  readonly fleets?: (number | string)[] | null;
+  readonly headerOnly?: boolean;
+}
+
+const MAX_GRACE_SECONDS = 7 * 86_400;
+
+/** `POST /api-key/user/full`: a named key for the caller; needs a recent password login. */
+export async function createNamedUserKey(
+  ctx: AppContext,
+  principal: Principal,
+  input: NamedKeyInput,
+): Promise<string> {
+  requireFreshSession(ctx, principal);
+  if (typeof input.name !== 'string' || input.name.trim() === '')
+    throw new AppError('validation', 'name is required');
+  const areas = parseScopes(input.scopes);
+  const fleetIds = await resolveFleets(ctx, principal, input.fleets);
+  const limits: KeyLimits | undefined =
+    areas === null && fleetIds === null ? undefined : { areas: areas ?? FULL_AREAS, fleetIds };
+  return issueKey(ctx, principal, {
+    kind: 'user',
+    actorId: principal.actorId,
+    name: input.name,
+    description: input.description ?? null,
+    expiry: parseExpiry(input.expiryDate),
+    limits,
+    headerOnly: input.headerOnly ?? false,
+  });
+}
+
+/**
+ * Provisioning keys (`POST /api-key/v2/` with role `provisioning-api-key`, the legacy
+ * `/api-key/application/:id/provisioning`) and device keys (`/api-key/device/:id/device-key`, or v2 with
+ * `device-api-key`). The caller must be allowed to change the fleet or device — a limited key only
+ * within its limits — so no key is ever created with more rights than its creator.
+ */
+export async function createActorKey(
+  ctx: AppContext,
+  principal: Principal,
+  target: { kind: 'provisioning' | 'device'; id: number },
+  input: KeyInput,
+): Promise<string> {
+  const resource = target.kind === 'provisioning' ? 'application' : 'device';
+  const actorId = await writableActor(ctx, principal, resource, target.id);
+  return issueKey(ctx, principal, {
+    kind: target.kind,
+    actorId,
+    name: input.name ?? null,
+    description: input.description ?? null,
+    expiry: parseExpiry(input.expiryDate),
+    limits: undefined,
+    headerOnly: false,
+  });
+}
+
+/** Rotation: a successor with the same name, description and limits; the old key expires after the grace. */
+export async function rotateKey(
+  ctx: AppContext,
+  principal: Principal,
+  keyId: number,
+  graceSeconds: number,
+): Promise<{ id: number; key: string; previousExpiresAt: string }> {
+  if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
+    throw new AppError('validation', `gracePeriodSeconds must be an integer from 0 to ${MAX_GRACE_SECONDS}`);
+  }
+  const key = await findKeyDetails(ctx.db, keyId);
+  if (!key || !(await mayManageKey(ctx, principal, keyId)))
+    throw new AppError('not_found', 'No such API key');
+  if (key.kind === 'user') requireFreshSession(ctx, principal);
+  const now = ctx.clock.now();
+  const limits = limitsFromColumns(key.scopes, key.fleet_ids);
+  const secret = await issueKey(ctx, principal, {
+    kind: key.kind,
+    actorId: key.is_of__actor,
+    name: key.name,
+    description: key.description,
+    expiry: key.expiry_date,
+    limits,
+    headerOnly: key.header_only === 1,
+  });
+  const successor = await findSuccessorId(ctx, secret);
+  const previousExpiry = Math.min(now + graceSeconds * 1000, key.expiry_date ?? Number.POSITIVE_INFINITY);
+  if (!(await markRotated(ctx.db, keyId, successor, previousExpiry, now))) {
+    throw new AppError('conflict', 'This key was already rotated');
+  }
+  await ctx.invalidateCredentials();
+  await audit(ctx, principal, 'api_key.rotated', { keyId, successor, graceSeconds });
+  return { id: successor, key: secret, previousExpiresAt: new Date(previousExpiry).toISOString() };
+}
+
+interface IssueRequest {
+  readonly kind: ApiKeyKind;
+  readonly actorId: number;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly expiry: number | null;
+  readonly limits: KeyLimits | undefined;
+  readonly headerOnly: boolean;
+}
+
+async function issueKey(ctx: AppContext, principal: Principal, request: IssueRequest): Promise<string> {
+  if (!withinLimits(request.limits, principal.limits)) {
+    throw new AppError('forbidden', 'A limited key cannot create a key with more rights than itself');
+  }
+  if (request.name !== null && request.name.length > 1564)
+    throw new AppError('validation', 'name is too long');
+  const generated = generateApiKey(request.kind);
+  const now = ctx.clock.now();
+  const id = await insertKey(ctx.db, {
+    isOfActor: request.actorId,
+    kind: request.kind,
+    publicId: generated.publicId,
+    keyHash: hashApiKey(ctx.keys.apiKeyPepper, generated.key),
+    displayPrefix: displayPrefix(generated.key) ?? generated.publicId,
+    name: request.name,
+    description: request.description,
+    expiryDate: request.expiry,
+    scopes: request.limits ? JSON.stringify(request.limits.areas) : null,
+    fleetIds: request.limits?.fleetIds ? JSON.stringify(request.limits.fleetIds) : null,
+    headerOnly: request.headerOnly,
+    createdByActor: principal.actorId,
+    now,
+  });
+  await audit(ctx, principal, 'api_key.created', { keyId: id, kind: request.kind, name: request.name });
+  return generated.key;
+}
+
+async function findSuccessorId(ctx: AppContext, key: string): Promise<number> {
+  const row = await ctx.db.kysely
+    .selectFrom('api_key')
+    .select('id')
+    .where('key_hash', '=', hashApiKey(ctx.keys.apiKeyPepper, key))
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** balena's sudo rule (COMPAT.md A5): the session's password login is recent. */
+function requireFreshSession(ctx: AppContext, principal: Principal): void {
+  if (principal.via !== 'session' || principal.authTime === undefined) {
+    throw new AppError('unauthorized', 'Fresh authentication token required');
+  }
+  if (ctx.clock.now() - principal.authTime > ctx.config.freshAuthSeconds * 1000) {
+    throw new AppError('unauthorized', 'Fresh authentication token required');
+  }
+}
+
+function parseExpiry(value: string | null | undefined): number | null {
+  if (value === undefined || value === null) return null;
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new AppError('validation', 'expiryDate must be an ISO 8601 date or null');
+  return ms;
+}
+
+/** The actor of a fleet/device the principal may update, or 404 (no existence oracle). */
+async function writableActor(
+  ctx: AppContext,
+  principal: Principal,
+  resource: 'application' | 'device',
+  id: number,
+): Promise<number> {
+  const filter = rowFilter(resource, 'update', principal);
+  if (filter.kind === 'none')
+    throw new AppError('forbidden', `Not allowed to create keys for this ${resource}`);
+  const rows = await permittedRows<{ actor: number }>(
+    ctx,
+    principal,
+    resource,
+    filter,
+    id,
+    sql`t0.actor AS actor`,
+  );
+  const row = rows[0];
+  if (!row) throw new AppError('not_found', `No such ${resource === 'application' ? 'fleet' : 'device'}`);
+  return Number(row.actor);
+}
+
+async function mayManageKey(ctx: AppContext, principal: Principal, keyId: number): Promise<boolean> {
+  const filter = rowFilter('api_key', 'update', principal);
+  if (filter.kind === 'none') return false;
+  return (await permittedRows(ctx, principal, 'api_key', filter, keyId, sql`t0.id`)).length > 0;
+}
+
+/** The row `id` of `table` if the permission filter lets the principal act on it. */
+async function permittedRows<T>(
+  ctx: AppContext,
+  principal: Principal,
+  table: string,
+  filter: RowFilter,
+  id: number,
+  columns: RawBuilder<unknown>,
+): Promise<T[]> {
+  const predicate = filter.kind === 'where' ? filter.predicate('t0') : sql`1 = 1`;
+  const compiled =
+    sql`SELECT ${columns} FROM ${sql.table(table)} t0 WHERE t0.id = ${id} AND ${predicate}`.compile(
+      ctx.db.kysely,
+    );
+  const result = await ctx.db.kysely.executeQuery<T>({
+    ...compiled,
+    parameters: bindPrincipal(compiled.parameters, principal),
+  });
+  return result.rows;
+}
+
+/** Fleet ids or slugs → ids the caller can reach; the restriction may only narrow. */
+async function resolveFleets(
+  ctx: AppContext,
+  principal: Principal,
+  fleets: (number | string)[] | null | undefined,
+): Promise<number[] | null> {
+  if (fleets === undefined || fleets === null)
+    return principal.limits?.fleetIds ? [...principal.limits.fleetIds] : null;
+  if (!Array.isArray(fleets) || fleets.length === 0 || fleets.length > 100) {
+    throw new AppError('validation', 'fleets must be a list of 1–100 fleet ids or slugs');
+  }
+  const ids: number[] = [];
+  for (const fleet of fleets) {
+    const row = await ctx.db.kysely
+      .selectFrom('application')
+      .select('id')
+      .where(
+        typeof fleet === 'number' ? 'id' : 'slug',
+        '=',
+        typeof fleet === 'number' ? fleet : String(fleet).toLowerCase(),
+      )
+      .executeTakeFirst();
+    if (!row) throw new AppError('validation', `Unknown fleet ${String(fleet).slice(0, 60)}`);
+    await writableActor(ctx, principal, 'application', row.id).catch(() => {
+      throw new AppError('validation', `Unknown fleet ${String(fleet).slice(0, 60)}`);
+    });
+    ids.push(row.id);
+  }
+  return ids;
+}
+
+async function audit(
+  ctx: AppContext,
+  principal: Principal,
+  type: 'api_key.created' | 'api_key.rotated',
+  details: Record<string, unknown>,
+) {
+  await recordAuditEvent(ctx.db, {
+    type,
+    at: ctx.clock.now(),
+    actorId: principal.actorId,
+    userId: principal.userId ?? null,
+    details,
+  });
+}

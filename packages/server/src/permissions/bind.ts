@@ -1,0 +1,7 @@
+import type { Principal } from '../auth/principal.js';
+import { bindValues } from '../odata/values.js';
+
+/** Binds the principal values of a permission predicate compiled outside the OData layer. */
+export function bindPrincipal(parameters: readonly unknown[], principal: Principal): unknown[] {
+  return bindValues(parameters, [], principal);
+}
