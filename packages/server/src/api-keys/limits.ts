@@ -55,5 +55,5 @@ export function withinLimits(child: KeyLimits | undefined, parent: KeyLimits | u
     if (c && (!p || (c === 'write' && p === 'read'))) return false;
   }
   if (parent.fleetIds === null) return true;
-  return child.fleetIds !== null && child.fleetIds.every((id) => parent.fleetIds?.includes(id));
+  return child.fleetIds?.every((id) => parent.fleetIds?.includes(id)) ?? false;
 }

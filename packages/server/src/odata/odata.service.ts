@@ -30,13 +30,25 @@ type Values = Record<string, unknown>;
 export class ODataService {
   readonly plans: PlanCache;
 
+  /** Exact URL → parsed request: polling clients repeat the same URLs, so most requests skip parsing. */
+  private readonly parsed = new Map<string, ParsedRequest>();
+
   constructor(private readonly ctx: AppContext) {
     this.plans = new PlanCache(ctx.db);
   }
 
+  private parse(url: string): ParsedRequest {
+    const cached = this.parsed.get(url);
+    if (cached) return cached;
+    const request = parseODataUrl(url);
+    if (this.parsed.size >= 5000) this.parsed.clear();
+    this.parsed.set(url, request);
+    return request;
+  }
+
   /** `GET /v7/…` → `{ d: rows }` or `{ d: count }`. `url` is the path after `/v7`, still encoded. */
   async read(url: string, principal: Principal | null): Promise<{ d: unknown }> {
-    const request = parseODataUrl(url);
+    const request = this.parse(url);
     const def = requireResource(request.resource);
     if (!canEverRead(def.name, principal)) throw denied(principal, `read ${def.name}`);
     const plan = this.plans.get(`GET|${principalShape(principal)}|${request.shapeKey}`, () =>

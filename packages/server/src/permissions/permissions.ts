@@ -162,6 +162,8 @@ function limitFilter(resource: string, action: Action, limits: KeyLimits): RowFi
     return NONE;
   }
   if (limits.fleetIds === null) return ALL;
+  // A new fleet would lie outside the key's fleet list by definition.
+  if (resource === 'application' && action === 'create') return NONE;
   const fleets = () =>
     sql`(${sql.join(limits.fleetIds?.length ? limits.fleetIds.map((_, i) => new PrincipalSlot('fleetId', i)) : [sql`NULL`])})`;
   const fleetRule: Record<string, Predicate> = {

@@ -190,6 +190,28 @@ describe.each(dialects())('API keys (%s)', (dialect) => {
     expect((await call('GET', '/v7/application', fresh, 'header')).statusCode).toBe(200);
   });
 
+  it('a fleet-limited key cannot create a new fleet (it would lie outside its fleet list)', async () => {
+    const app = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/v7/application',
+        headers: bearer(session),
+        payload: { app_name: 'limited', organization: 1, is_for__device_type: 3 },
+      })
+    ).json();
+    const key = await createKey(t, session, { name: 'one-fleet', expiryDate: null, fleets: [app.id] });
+    const res = await call('POST', '/v7/application', key, 'header', {
+      app_name: 'escaped',
+      organization: 1,
+      is_for__device_type: 3,
+    });
+    expect(res.statusCode).toBe(403);
+    const names = (
+      await t.app.inject({ method: 'GET', url: '/v7/application', headers: bearer(session) })
+    ).json().d;
+    expect(names.map((a: { app_name: string }) => a.app_name)).toEqual(['limited']);
+  });
+
   it('creates provisioning and device keys that identify as the fleet and the device', async () => {
     const app = (
       await t.app.inject({

@@ -24,8 +24,17 @@ describe.each(dialects())('balena-sdk auth (%s)', (dialect) => {
     expect(await sdk.auth.isLoggedIn()).toBe(false);
     await sdk.auth.login({ email: 'admin', password: ADMIN_PASSWORD });
     expect(await sdk.auth.isLoggedIn()).toBe(true);
-    expect(await sdk.auth.whoami()).toMatchObject({ actorType: 'user', username: 'admin', email: 'admin@localhost' });
-    expect(await sdk.auth.getUserInfo()).toEqual({ id: 1, actor: 1, email: 'admin@localhost', username: 'admin' });
+    expect(await sdk.auth.whoami()).toMatchObject({
+      actorType: 'user',
+      username: 'admin',
+      email: 'admin@localhost',
+    });
+    expect(await sdk.auth.getUserInfo()).toEqual({
+      id: 1,
+      actor: 1,
+      email: 'admin@localhost',
+      username: 'admin',
+    });
     expect(await sdk.auth.getActorId()).toBe(1);
     const token = await sdk.auth.getToken();
     expect(token.split('.')).toHaveLength(3);

@@ -11,7 +11,14 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
       expect(applied).toEqual(Object.keys(await migrationProvider.getMigrations()));
       expect(await migrateToLatest(t.db)).toEqual([]);
       const tables = (await t.db.kysely.introspection.getTables()).map((table) => table.name);
-      for (const name of ['actor', 'user', 'organization', 'organization_membership', 'session', 'audit_event']) {
+      for (const name of [
+        'actor',
+        'user',
+        'organization',
+        'organization_membership',
+        'session',
+        'audit_event',
+      ]) {
         expect(tables).toContain(name);
       }
     } finally {
@@ -23,7 +30,11 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
     const t = await createTestDatabase(dialect);
     try {
       const at = Date.UTC(2030, 5, 1, 12, 30, 45, 123);
-      const row = await t.db.kysely.insertInto('actor').values({ created_at: at }).returning(['id', 'created_at']).executeTakeFirstOrThrow();
+      const row = await t.db.kysely
+        .insertInto('actor')
+        .values({ created_at: at })
+        .returning(['id', 'created_at'])
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ id: 1, created_at: at });
     } finally {
       await t.destroy();

@@ -23,9 +23,17 @@ describe.each(dialects())('logs never contain secrets (%s)', (dialect) => {
   it('across logins, failures, refreshes, query credentials and errors', async () => {
     const token = await loginAs(t.app, 'admin', ADMIN_PASSWORD);
     secrets.push(token, token.split('.')[2] ?? '');
-    await t.app.inject({ method: 'POST', url: '/login_', payload: { username: 'admin', password: 'Wrong-Pass-123' } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/login_',
+      payload: { username: 'admin', password: 'Wrong-Pass-123' },
+    });
     secrets.push('Wrong-Pass-123');
-    const refreshed = await t.app.inject({ method: 'GET', url: '/user/v1/refresh-token', headers: bearer(token) });
+    const refreshed = await t.app.inject({
+      method: 'GET',
+      url: '/user/v1/refresh-token',
+      headers: bearer(token),
+    });
     secrets.push(refreshed.body);
     await t.app.inject({ method: 'GET', url: `/actor/v1/whoami?apikey=${token}` });
     await t.app.inject({ method: 'GET', url: '/actor/v1/whoami?apikey=QueryKeySecret123' });
@@ -37,7 +45,11 @@ describe.each(dialects())('logs never contain secrets (%s)', (dialect) => {
       payload: { currentPassword: ADMIN_PASSWORD, newPassword: 'New-Secret-Pass-1' },
     });
     secrets.push('New-Secret-Pass-1');
-    await t.app.inject({ method: 'GET', url: '/nope', headers: { authorization: 'Bearer NotARealKeyValue99' } });
+    await t.app.inject({
+      method: 'GET',
+      url: '/nope',
+      headers: { authorization: 'Bearer NotARealKeyValue99' },
+    });
     secrets.push('NotARealKeyValue99');
 
     const text = t.logs.text();

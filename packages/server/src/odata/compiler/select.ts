@@ -94,7 +94,9 @@ function projection(
   scope: Scope,
   options: QueryOptions,
 ): { columns: RawBuilder<unknown>[]; shape: RowShape } {
-  const fieldNames = selectedFields(scope.def, options);
+  // An expanded navigation replaces the foreign key of the same name (`belongs_to__application: [...]`).
+  const expanded = new Set((options.expand ?? []).map((item) => item.navigation));
+  const fieldNames = selectedFields(scope.def, options).filter((name) => !expanded.has(name));
   const columns = fieldNames.map((name) => sql`${fieldSql(scope, name)} AS ${sql.id(name)}`);
   const fields = fieldNames.map((name) => ({ name, type: fieldOf(scope.def, name).type }));
   const expands: RowShape['expands'][number][] = [];
