@@ -29,7 +29,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limite
           type: 'object',
           required: ['username', 'password'],
           properties: {
-            username: { type: 'string', maxLength: 512 },
+            // PostgreSQL refuses NUL in text: refuse it here as bad input rather than fail later.
+            username: { type: 'string', maxLength: 512, pattern: '^[^\\u0000]*$' },
             password: { type: 'string', maxLength: 4096 },
           },
         },

@@ -107,6 +107,10 @@ export class ODataService {
     if (refused) throw new AppError('forbidden', `Not allowed to change "${refused}" of ${def.name}`);
     const ids = await this.targetIds(def, request, principal, 'update');
     if (ids.length === 0 || Object.keys(values).length === 0) return 0;
+    // Moving a row to another parent needs the same right on the new parent as creating it there.
+    const parent = CREATE_PARENT[def.name];
+    if (parent && values[parent.field] !== undefined && principal)
+      await this.checkParent(def, values, principal);
     const db = this.ctx.db.kysely as unknown as Kysely<DynamicDb>;
     const now = this.ctx.clock.now();
     await db
@@ -246,6 +250,7 @@ function checkValue(name: string, field: FieldDef, raw: unknown): unknown {
   switch (field.type) {
     case 'string':
       if (typeof value !== 'string') throw wrong('a string');
+      if (value.includes('\u0000')) throw wrong('text without NUL characters');
       if (field.maxLength !== undefined && value.length > field.maxLength) {
         throw wrong(`at most ${field.maxLength} characters`);
       }

@@ -28,6 +28,10 @@ const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\$
 
 function convert(value: ParamValue | undefined, as: Conversion): unknown {
   if (value === undefined) throw new Error('plan/parameter mismatch');
+  // Neither database stores NUL in text (PostgreSQL refuses it, SQLite truncates at it).
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    throw new AppError('odata_syntax', 'String literals may not contain NUL characters');
+  }
   switch (as) {
     case 'raw':
       return typeof value === 'object' ? value.datetime : value;
