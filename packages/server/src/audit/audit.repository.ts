@@ -13,6 +13,7 @@ export type AuditEventType =
   | 'api_key.created'
   | 'api_key.rotated'
   | 'api_key.revoked'
+  | 'api_key.updated'
   | 'api_key.expiry_changed';
 
 export interface AuditEvent {

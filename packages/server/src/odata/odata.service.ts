@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { recordAuditEvent } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -129,8 +130,12 @@ export class ODataService {
         }
       })
       .catch(rethrowConflict(def));
-    // A changed expiry_date must take effect on the next request, here and on other instances.
-    if (def.name === 'api_key') await this.ctx.invalidateCredentials();
+    if (def.name === 'api_key') {
+      // A changed expiry_date must take effect on the next request, here and on other instances.
+      await this.ctx.invalidateCredentials();
+      const type = values.expiry_date !== undefined ? 'api_key.expiry_changed' : 'api_key.updated';
+      await this.auditKeys(type, ids, principal);
+    }
     return ids.length;
   }
 
@@ -149,7 +154,24 @@ export class ODataService {
       if (actors.length > 0) await trx.deleteFrom('actor').where('id', 'in', actors).execute();
     });
     if (def.name === 'api_key' || actorsOwnKeys(def.name)) await this.ctx.invalidateCredentials();
+    if (def.name === 'api_key') await this.auditKeys('api_key.revoked', ids, principal);
     return ids.length;
+  }
+
+  private async auditKeys(
+    type: 'api_key.revoked' | 'api_key.expiry_changed' | 'api_key.updated',
+    ids: number[],
+    principal: Principal | null,
+  ): Promise<void> {
+    for (const keyId of ids) {
+      await recordAuditEvent(this.ctx.db, {
+        type,
+        at: this.ctx.clock.now(),
+        actorId: principal?.actorId ?? null,
+        userId: principal?.userId ?? null,
+        details: { keyId },
+      });
+    }
   }
 
   /** Ids of rows matching the request that the principal may read AND perform `action` on. */

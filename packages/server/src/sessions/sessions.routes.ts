@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { getMyAuditEvents } from '../audit/audit.service.js';
 import { principalOf } from '../auth/auth.routes.js';
 import type { AppContext } from '../context.js';
-import { SESSION_USER } from '../http/route-config.js';
+import { ANY_USER, SESSION_USER } from '../http/route-config.js';
 import { changePassword } from '../users/users.service.js';
 import { listSessions, revokeOneSession, revokeOtherSessions } from './sessions.service.js';
 
@@ -20,6 +21,19 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext): vo
       await revokeOneSession(ctx, principalOf(request), request.params.id);
       return reply.code(204).send();
     },
+  );
+
+  app.get<{ Querystring: { limit?: number } }>(
+    '/mooring/v1/audit-events',
+    {
+      config: { access: ANY_USER, wire: 'mooring' },
+      schema: {
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500 } } },
+      },
+    },
+    async (request) => ({
+      events: await getMyAuditEvents(ctx, principalOf(request), request.query.limit ?? 100),
+    }),
   );
 
   app.post('/mooring/v1/sessions/revoke-others', { config }, async (request) => ({

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { recordAuditEvent } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
@@ -123,6 +124,13 @@ export async function revokeOneSession(
     throw new AppError('not_found', 'No such active session');
   }
   await ctx.invalidateCredentials();
+  await recordAuditEvent(ctx.db, {
+    type: 'session.revoked',
+    at: ctx.clock.now(),
+    userId,
+    actorId: principal.actorId,
+    details: { sessionId },
+  });
 }
 
 /** "Log out everywhere": every session but the caller's own. Returns how many were revoked. */
@@ -134,6 +142,13 @@ export async function revokeOtherSessions(ctx: AppContext, principal: Principal)
     principal.sessionId,
   );
   await ctx.invalidateCredentials();
+  await recordAuditEvent(ctx.db, {
+    type: 'session.revoked_all',
+    at: ctx.clock.now(),
+    userId: principal.userId ?? null,
+    actorId: principal.actorId,
+    details: { revoked: revoked.length },
+  });
   return revoked.length;
 }
 

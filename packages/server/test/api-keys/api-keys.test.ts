@@ -212,6 +212,38 @@ describe.each(dialects())('API keys (%s)', (dialect) => {
     expect(names.map((a: { app_name: string }) => a.app_name)).toEqual(['limited']);
   });
 
+  it('records key and session events in the owner audit trail', async () => {
+    await createKey(t, session, { name: 'audited', expiryDate: null });
+    const [row] = (await t.app.inject({ method: 'GET', url: '/v7/api_key', headers: bearer(session) })).json()
+      .d;
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/v7/api_key(${row.id})`,
+      headers: bearer(session),
+      payload: { expiry_date: '2031-01-01T00:00:00.000Z' },
+    });
+    await t.app.inject({ method: 'DELETE', url: `/v7/api_key(${row.id})`, headers: bearer(session) });
+    await t.app.inject({
+      method: 'POST',
+      url: '/mooring/v1/sessions/revoke-others',
+      headers: bearer(session),
+    });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/mooring/v1/audit-events',
+      headers: bearer(session),
+    });
+    expect(res.statusCode).toBe(200);
+    const types = res.json().events.map((e: { type: string }) => e.type);
+    expect(types).toEqual([
+      'session.revoked_all',
+      'api_key.revoked',
+      'api_key.expiry_changed',
+      'api_key.created',
+      'login.succeeded',
+    ]);
+  });
+
   it('creates provisioning and device keys that identify as the fleet and the device', async () => {
     const app = (
       await t.app.inject({
@@ -313,6 +345,17 @@ describe.each(dialects())('balena-sdk API keys (%s)', (dialect) => {
     expect((await sdk.models.apiKey.getProvisioningApiKeysByApplication(app.id)).map((k) => k.name)).toEqual([
       'pk',
     ]);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v7/device',
+      headers: { authorization: `Bearer ${await sdk.auth.getToken()}` },
+      payload: { belongs_to__application: app.id, is_of__device_type: 3 },
+    });
+    const deviceKey = await sdk.models.device.generateDeviceKey(created.json().uuid, 'dk', 'device key');
+    expect(deviceKey).toMatch(/^mk_d_/);
+    expect(
+      (await sdk.models.apiKey.getDeviceApiKeysByDevice(created.json().uuid)).map((k) => k.name),
+    ).toEqual(['dk']);
 
     const other = getSdk({ apiUrl, dataDirectory: false, isBrowser: false });
     await other.auth.loginWithToken(described);
@@ -321,6 +364,6 @@ describe.each(dialects())('balena-sdk API keys (%s)', (dialect) => {
 
     await sdk.models.apiKey.revoke(all[0]?.id as number);
     await expect(other.models.application.getAll()).rejects.toMatchObject({ statusCode: 401 });
-    expect((await sdk.models.apiKey.getAll()).map((k) => k.name)).toEqual(['pk', 'renamed']);
+    expect((await sdk.models.apiKey.getAll()).map((k) => k.name)).toEqual(['dk', 'pk', 'renamed']);
   });
 });
