@@ -92,35 +92,27 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
     anyOf: [{ type: 'object', additionalProperties: false, properties: keyFields }, { type: 'null' }],
   };
 
-  app.post<{ Params: { appId: number }; Body: KeyInput | null }>(
-    '/api-key/application/:appId/provisioning',
-    { config: balena, schema: { params: idParam('appId'), body: optionalKeyBody } },
-    async (request, reply) =>
-      sendKey(
-        reply,
-        await createActorKey(
-          ctx,
-          principalOf(request),
-          { kind: 'provisioning', id: request.params.appId },
-          request.body ?? {},
+  // The fleet's provisioning key and the device's own key: same body, different target.
+  const actorKeyRoutes = [
+    { url: '/api-key/application/:id/provisioning', kind: 'provisioning' },
+    { url: '/api-key/device/:id/device-key', kind: 'device' },
+  ] as const;
+  for (const { url, kind } of actorKeyRoutes) {
+    app.post<{ Params: { id: number }; Body: KeyInput | null }>(
+      url,
+      { config: balena, schema: { params: idParam('id'), body: optionalKeyBody } },
+      async (request, reply) =>
+        sendKey(
+          reply,
+          await createActorKey(
+            ctx,
+            principalOf(request),
+            { kind, id: request.params.id },
+            request.body ?? {},
+          ),
         ),
-      ),
-  );
-
-  app.post<{ Params: { deviceId: number }; Body: KeyInput | null }>(
-    '/api-key/device/:deviceId/device-key',
-    { config: balena, schema: { params: idParam('deviceId'), body: optionalKeyBody } },
-    async (request, reply) =>
-      sendKey(
-        reply,
-        await createActorKey(
-          ctx,
-          principalOf(request),
-          { kind: 'device', id: request.params.deviceId },
-          request.body ?? {},
-        ),
-      ),
-  );
+    );
+  }
 
   app.post<{ Params: { id: number }; Body: { gracePeriodSeconds: number } }>(
     '/mooring/v1/keys/:id/rotate',

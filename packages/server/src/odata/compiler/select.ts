@@ -164,17 +164,13 @@ function orderAndPage(env: CompileEnv, scope: Scope, options: QueryOptions): Raw
 }
 
 function orderTerm(env: CompileEnv, scope: Scope, item: OrderByItem): RawBuilder<unknown> {
-  const value = compileOrderPath(env, scope, item.path);
+  const value = orderPathSql(env, scope, item.path);
   // SQLite and PostgreSQL disagree on where NULLs sort; pin SQLite's behaviour on both.
   return item.direction === 'asc' ? sql`${value} ASC NULLS FIRST` : sql`${value} DESC NULLS LAST`;
 }
 
-function compileOrderPath(env: CompileEnv, scope: Scope, path: readonly string[]): RawBuilder<unknown> {
-  return compilePredicateValue(env, scope, path);
-}
-
-/** An $orderby path is a property path: reuse the $filter machinery (to-one hops, permissions). */
-function compilePredicateValue(env: CompileEnv, scope: Scope, path: readonly string[]): RawBuilder<unknown> {
+/** An $orderby path: a field, possibly through to-one navigations (each hop permission-filtered). */
+function orderPathSql(env: CompileEnv, scope: Scope, path: readonly string[]): RawBuilder<unknown> {
   const [first, ...rest] = path;
   if (first === undefined) throw new AppError('odata_syntax', 'Empty $orderby path');
   if (rest.length === 0) {
@@ -185,5 +181,5 @@ function compilePredicateValue(env: CompileEnv, scope: Scope, path: readonly str
   if (nav.kind !== 'one')
     throw new AppError('odata_syntax', `Cannot order by the collection "${clip(first)}"`);
   const child = env.scope(targetOf(nav));
-  return sql`(SELECT ${compilePredicateValue(env, child, rest)} FROM ${fromClause(child)} WHERE ${joinCondition(nav, scope, child, env)} AND ${env.readable(child)})`;
+  return sql`(SELECT ${orderPathSql(env, child, rest)} FROM ${fromClause(child)} WHERE ${joinCondition(nav, scope, child, env)} AND ${env.readable(child)})`;
 }
