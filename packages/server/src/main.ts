@@ -1,33 +1,38 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildApp } from './app.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { systemClock } from './config/clock.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { deriveKeys, loadMasterSecret } from './config/secrets.js';
-import { openDatabase } from './db/database.js';
+import { type Database, type DialectName, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './http/logger.js';
 
-/** The process entry: configuration is read here, once, and passed down. */
-async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`mooring: configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A listening server, as returned by startServer. */
+export interface RunningServer {
+  readonly url: string;
+  readonly dialect: DialectName;
+  /** Stops accepting requests, finishes the ones in flight and closes the database. */
+  close(signal?: string): Promise<void>;
+}
+
+/**
+ * Reads configuration from `env` (once, here), migrates, creates the first administrator on an empty
+ * database and listens. Throws ConfigError for a bad setting. Used by this entry and by `mooring serve`.
+ */
+export async function startServer(
+  env: Env,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<RunningServer> {
+  const config = loadConfig(env);
   const logger = createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const keys = deriveKeys(loadMasterSecret(config));
-  const db =
-    config.databaseUrl === undefined
-      ? openDatabase({ dialect: 'sqlite', file: join(config.dataDir, 'mooring.sqlite') })
-      : openDatabase({ dialect: 'postgres', connectionString: config.databaseUrl });
+  const db = openConfiguredDatabase(config);
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
@@ -37,28 +42,79 @@ async function main(): Promise<void> {
   const address = await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl ?? address;
 
-  process.stdout.write(`Mooring is listening on ${url} (database: ${db.dialect})\n`);
+  out.write(`Mooring is listening on ${url} (database: ${db.dialect})\n`);
   if (bootstrap) {
-    process.stdout.write(
+    out.write(
       bootstrap.generatedPassword
         ? `Created administrator "admin" in organization "admin". One-time password (shown only now): ${bootstrap.generatedPassword}\n`
         : 'Created administrator "admin" in organization "admin" with the password from MOORING_ADMIN_PASSWORD.\n',
     );
   }
+  return {
+    url: address,
+    dialect: db.dialect,
+    close: async (signal?: string) => {
+      logger.info({ signal }, 'shutting down');
+      await app.close();
+      await db.close();
+    },
+  };
+}
 
-  const shutdown = async (signal: string): Promise<void> => {
-    logger.info({ signal }, 'shutting down');
-    await app.close();
+/** Brings the configured database up to date without serving (`mooring db migrate`). */
+export async function migrateDatabase(env: Env): Promise<{ applied: string[]; dialect: DialectName }> {
+  const config = loadConfig(env);
+  if (config.databaseUrl === undefined) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = openConfiguredDatabase(config);
+  try {
+    return { applied: await migrateToLatest(db), dialect: db.dialect };
+  } finally {
     await db.close();
+  }
+}
+
+function openConfiguredDatabase(config: Config): Database {
+  return config.databaseUrl === undefined
+    ? openDatabase({ dialect: 'sqlite', file: join(config.dataDir, 'mooring.sqlite') })
+    : openDatabase({ dialect: 'postgres', connectionString: config.databaseUrl });
+}
+
+/** The process entry: configuration errors exit with status 2 and a message naming the variable. */
+async function main(): Promise<void> {
+  let server: RunningServer;
+  try {
+    server = await startServer(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`mooring: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const shutdown = async (signal: string): Promise<void> => {
+    await server.close(signal);
     process.exit(0);
   };
   process.once('SIGINT', (s) => void shutdown(s));
   process.once('SIGTERM', (s) => void shutdown(s));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `mooring: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-});
+/** True when this module is the script node was started with, not a module imported by the CLI. */
+function isProcessEntry(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return pathToFileURL(realpathSync(entry)).href === moduleUrl;
+  } catch {
+    return false;
+  }
+}
+
+if (isProcessEntry(import.meta.url)) {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `mooring: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}
