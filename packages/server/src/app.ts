@@ -14,6 +14,7 @@ import type { Clock } from './config/clock.js';
 import type { Config } from './config/config.js';
 import type { DerivedKeys } from './config/secrets.js';
 import type { AppContext } from './context.js';
+import { registerDashboard } from './dashboard/dashboard.routes.js';
 import type { Database } from './db/database.js';
 import { AppError } from './errors/app-error.js';
 import { sendError } from './errors/handler.js';
@@ -35,6 +36,8 @@ export interface AppDeps {
   readonly keys: DerivedKeys;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The dashboard's build folder; defaults to packages/dashboard/dist. */
+  readonly dashboardDir?: string;
 }
 
 const HOUR = 3_600_000;
@@ -95,6 +98,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAdminRoutes(app, ctx);
   registerODataRoutes(app, new ODataService(ctx));
   registerApiKeyRoutes(app, ctx);
+  // Last: its wildcard must stay less specific than every API route.
+  await registerDashboard(app, ctx, deps.dashboardDir);
 
   await app.ready();
   return app;
