@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import type { Runner } from '../program.js';
+
+type ServerModule = typeof import('@mooring/server/dist/main.js');
+
+/** Loaded only by these two commands: every other command starts without the server's dependencies. */
+const loadServer = (): Promise<ServerModule> => import('@mooring/server/dist/main.js');
+
+/** `serve` and `db migrate`: the server side, configured by the MOORING_* variables (see the README). */
+export function registerServerCommands(program: Command, runner: Runner): void {
+  program
+    .command('serve')
+    .description('run the Mooring server (configured by MOORING_* environment variables; see the README)')
+    .option('-p, --port <port>', 'port to listen on (overrides MOORING_PORT)')
+    .option('--host <address>', 'address to listen on (overrides MOORING_HOST)')
+    .action(runner.action(serve));
+
+  program
+    .command('db')
+    .description('database maintenance')
+    .command('migrate')
+    .description('bring the configured database up to date (the server also does this at start)')
+    .action(runner.action(migrate));
+}
+
+async function serve(ctx: CommandContext, options: { port?: string; host?: string }): Promise<undefined> {
+  const env = {
+    ...ctx.io.env,
+    ...(options.port === undefined ? {} : { MOORING_PORT: options.port }),
+    ...(options.host === undefined ? {} : { MOORING_HOST: options.host }),
+  };
+  const { startServer } = await loadServer();
+  const server = await withConfigErrors(() => startServer(env, ctx.io.stdout));
+  // Runs until SIGINT/SIGTERM, then drains in-flight requests and closes the database.
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  await server.close(signal);
+  return undefined;
+}
+
+async function migrate(ctx: CommandContext): Promise<undefined> {
+  const { migrateDatabase } = await loadServer();
+  const result = await withConfigErrors(() => migrateDatabase(ctx.io.env));
+  if (ctx.json) ctx.out.printJson(result);
+  else if (result.applied.length === 0) ctx.out.line(`The ${result.dialect} database is up to date.`);
+  else
+    ctx.out.line(
+      `Applied ${result.applied.length} migration(s) to the ${result.dialect} database: ${result.applied.join(', ')}`,
+    );
+  return undefined;
+}
+
+/** A bad MOORING_* setting is a usage error (exit 2), reported with the variable's name. */
+async function withConfigErrors<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConfigError') {
+      throw new CliError(EXIT.usage, `configuration error: ${error.message}`);
+    }
+    if (error instanceof Error)
+      throw new CliError(EXIT.server, `the server could not start: ${error.message}`);
+    throw error;
+  }
+}
