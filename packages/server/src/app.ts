@@ -15,6 +15,7 @@ import type { Config } from './config/config.js';
 import type { DerivedKeys } from './config/secrets.js';
 import type { AppContext } from './context.js';
 import { registerDashboard } from './dashboard/dashboard.routes.js';
+import { registerDeviceRoutes } from './devices/devices.routes.js';
 import type { Database } from './db/database.js';
 import { AppError } from './errors/app-error.js';
 import { sendError } from './errors/handler.js';
@@ -98,6 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAdminRoutes(app, ctx);
   registerODataRoutes(app, new ODataService(ctx));
   registerApiKeyRoutes(app, ctx);
+  // Registration, state endpoints and the heartbeat flusher/sweeper (stopped, with a last flush, on close).
+  registerDeviceRoutes(app, ctx);
   // Last: its wildcard must stay less specific than every API route.
   await registerDashboard(app, ctx, deps.dashboardDir);
 

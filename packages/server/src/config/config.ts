@@ -20,6 +20,21 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly trustProxy: boolean;
   readonly bodyLimitBytes: number;
+  /** Device heartbeats (COMPAT.md A9); seconds instead of minutes for demos and browser tests. */
+  readonly heartbeat: HeartbeatConfig;
+}
+
+export interface HeartbeatConfig {
+  /** Poll interval when no BALENA_/RESIN_SUPERVISOR_POLL_INTERVAL config variable is set (balena: 10 min). */
+  readonly defaultPollIntervalMs: number;
+  /** Floor for a configured poll interval (balena: 10 min). A device times out after 1.5 × the interval. */
+  readonly minPollIntervalMs: number;
+  /** How long a device stays `timeout` before it becomes `offline` (balena: 15 s). */
+  readonly offlineGraceMs: number;
+  /** How often coalesced polls are written; a device's move to `online` is visible within it. */
+  readonly flushIntervalMs: number;
+  /** How often overdue devices move to `timeout`/`offline`; transitions are late by at most this. */
+  readonly sweepIntervalMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -32,6 +47,7 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 const DAY = 86_400;
+const DAY_MS = DAY * 1000;
 
 /**
  * Reads configuration from the environment, optionally merged over a `KEY=value` file named by
@@ -86,6 +102,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     publicUrl,
     trustProxy: boolean(get, 'MOORING_TRUST_PROXY', false),
     bodyLimitBytes: integer(get, 'MOORING_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    heartbeat: Object.freeze({
+      defaultPollIntervalMs: integer(get, 'MOORING_HEARTBEAT_DEFAULT_POLL_INTERVAL_MS', 600_000, 1000, DAY_MS),
+      minPollIntervalMs: integer(get, 'MOORING_HEARTBEAT_MIN_POLL_INTERVAL_MS', 600_000, 1000, DAY_MS),
+      offlineGraceMs: integer(get, 'MOORING_HEARTBEAT_OFFLINE_GRACE_MS', 15_000, 0, DAY_MS),
+      flushIntervalMs: integer(get, 'MOORING_HEARTBEAT_FLUSH_INTERVAL_MS', 1000, 10, DAY_MS),
+      sweepIntervalMs: integer(get, 'MOORING_HEARTBEAT_SWEEP_INTERVAL_MS', 1000, 10, DAY_MS),
+    }),
   });
 }
 

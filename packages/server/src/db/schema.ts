@@ -102,6 +102,28 @@ export interface DeviceTable {
   device_name: string;
   belongs_to__application: number;
   is_of__device_type: number;
+  created_at: Millis;
+  modified_at: Millis;
+  os_version: string | null;
+  os_variant: string | null;
+  supervisor_version: string | null;
+  mac_address: string | null;
+  api_heartbeat_state: Generated<'online' | 'offline' | 'timeout' | 'unknown'>;
+  changed_api_heartbeat_state_on__date: Millis | null;
+  last_connectivity_event: Millis | null;
+  last_api_heartbeat_at: Millis | null;
+  /** When the next heartbeat transition is due (migration 0004); null when none is. */
+  heartbeat_due_at: Millis | null;
+  /** Bumped by triggers when the device's target state changes (migration 0004). */
+  state_version: Generated<number>;
+}
+
+export interface DeviceStatusEventTable {
+  id: Id;
+  device: number;
+  from_state: string;
+  to_state: string;
+  at: Millis;
 }
 
 export interface DB {
@@ -114,4 +136,5 @@ export interface DB {
   organization_membership: OrganizationMembershipTable;
   session: SessionTable;
   audit_event: AuditEventTable;
+  device_status_event: DeviceStatusEventTable;
 }

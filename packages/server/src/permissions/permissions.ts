@@ -232,3 +232,34 @@ export function principalShape(principal: Principal | null): string {
     .join(',');
   return `${base}:${areas}:${limits.fleetIds === null ? '*' : limits.fleetIds.length}`;
 }
+
+/*
+ * Device endpoints (issue 5). Plain decisions over the principal; the device and fleet ids they
+ * compare against come from the database (the device looked up by the uuid in the path, the fleet
+ * named in the registration body).
+ */
+
+/** `POST /device/register`: a provisioning key registers devices into its own fleet only (COMPAT.md A7, (b) 3). */
+export function mayRegisterDevice(principal: Principal, applicationId: number): boolean {
+  return principal.kind === 'application' && principal.applicationId === applicationId;
+}
+
+/** `GET /device/v2|v3/:uuid/state`: only the device's own key reads its target state (COMPAT.md A9). */
+export function mayReadDeviceState(principal: Principal, deviceId: number): boolean {
+  return principal.kind === 'device' && principal.deviceId === deviceId;
+}
+
+/** `PATCH /device/v2|v3/:uuid/state`: only the device's own key reports its state. */
+export function mayReportDeviceState(principal: Principal, deviceId: number): boolean {
+  return principal.kind === 'device' && principal.deviceId === deviceId;
+}
+
+/** Whether a device may report this field of its own row (the same list /v7 applies to device keys). */
+export function deviceMayReport(field: string): boolean {
+  return DEVICE_REPORTED_FIELDS.has(field);
+}
+
+/** Only polls by a device key are heartbeats; users and other keys reading state do not count (COMPAT.md A9). */
+export function pollCountsAsHeartbeat(principal: Principal): boolean {
+  return principal.kind === 'device';
+}

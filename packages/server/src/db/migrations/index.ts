@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_fleet_model.js';
 import * as m0003 from './0003_device_type_catalogue.js';
+import * as m0004 from './0004_devices.js';
 
 /** Migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_fleet_model': m0002,
   '0003_device_type_catalogue': m0003,
+  '0004_devices': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

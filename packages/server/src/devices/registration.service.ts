@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { displayPrefix, generateApiKey, parseApiKey } from '@mooring/protocol';
+import { insertKey } from '../api-keys/api-keys.repository.js';
+import { hashApiKey } from '../api-keys/key-hash.js';
+import type { Principal } from '../auth/principal.js';
+import type { AppContext } from '../context.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { AppError } from '../errors/app-error.js';
+import { mayRegisterDevice } from '../permissions/permissions.js';
+import { friendlyName } from '../resources/hooks.js';
+import { findDeviceTypeByAlias, fleetExists, insertDevice } from './devices.repository.js';
+
+/** `POST /device/register` body (COMPAT.md A7); types are checked by the route schema. */
+export interface RegisterInput {
+  readonly user?: number | null;
+  readonly application?: number;
+  readonly device_type?: string;
+  readonly uuid?: string;
+  readonly api_key?: string;
+  readonly device_name?: string;
+  readonly supervisor_version?: string | null;
+  readonly os_version?: string | null;
+  readonly os_variant?: string | null;
+  readonly mac_address?: string | null;
+}
+
+export interface Registered {
+  readonly id: number;
+  readonly uuid: string;
+  readonly api_key: string;
+}
+
+const UUID = /^[a-f0-9]{32}([a-f0-9]{30})?$/;
+
+/**
+ * Registers a device with a provisioning key: the device, its actor and its device key, in one
+ * transaction. Messages follow open-balena's wording where the SDK or the supervisor may show them.
+ */
+export async function registerDevice(
+  ctx: AppContext,
+  principal: Principal,
+  input: RegisterInput,
+): Promise<Registered> {
+  if (input.application === undefined) throw new AppError('validation', 'Application ID must be specified');
+  if (input.device_type === undefined) throw new AppError('validation', 'Device type must be specified');
+  if (input.uuid === undefined) throw new AppError('validation', 'UUID must be specified');
+  if (!UUID.test(input.uuid)) {
+    throw new AppError('validation', 'UUID must be 32 or 62 lowercase hexadecimal characters');
+  }
+  // Before any lookup: the answer for another fleet must not depend on whether it exists.
+  if (!mayRegisterDevice(principal, input.application)) {
+    throw new AppError('forbidden', 'A provisioning key registers devices only in its own fleet');
+  }
+  const deviceTypeId = await findDeviceTypeByAlias(ctx.db, input.device_type);
+  if (deviceTypeId === undefined) {
+    throw new AppError('not_found', `Unknown device type "${input.device_type.slice(0, 64)}"`);
+  }
+  if (!(await fleetExists(ctx.db, input.application))) throw new AppError('not_found', 'No such fleet');
+  const key = deviceKey(input.api_key);
+  const now = ctx.clock.now();
+  const pepper = ctx.keys.apiKeyPepper;
+
+  return ctx.db.kysely.transaction().execute(async (trx) => {
+    const device = await insertDevice(trx, {
+      uuid: input.uuid as string,
+      deviceName: input.device_name ?? friendlyName(),
+      fleetId: input.application as number,
+      deviceTypeId,
+      osVersion: input.os_version ?? null,
+      osVariant: input.os_variant ?? null,
+      supervisorVersion: input.supervisor_version ?? null,
+      macAddress: input.mac_address ?? null,
+      now,
+    }).catch(conflict('uuid'));
+    const trxDb = { ...ctx.db, kysely: trx };
+    await insertKey(trxDb, {
+      isOfActor: device.actor,
+      kind: 'device',
+      publicId: key.publicId,
+      keyHash: hashApiKey(pepper, key.key),
+      displayPrefix: key.displayPrefix,
+      name: null,
+      description: null,
+      expiryDate: null,
+      scopes: null,
+      fleetIds: null,
+      headerOnly: false,
+      createdByActor: principal.actorId,
+      now,
+    }).catch(conflict('key'));
+    return { id: device.id, uuid: input.uuid as string, api_key: key.key };
+  });
+}
+
+interface DeviceKey {
+  readonly key: string;
+  readonly publicId: string;
+  readonly displayPrefix: string;
+}
+
+/**
+ * A fresh Mooring device key, or the key the device chose (balena devices may bring their own). A
+ * chosen key is only stored hashed like any other; it is looked up by hash, so its public id is a
+ * random placeholder, and nothing of the secret is kept as a display prefix.
+ */
+function deviceKey(chosen: string | undefined): DeviceKey {
+  if (chosen === undefined) {
+    const generated = generateApiKey('device');
+    return {
+      key: generated.key,
+      publicId: generated.publicId,
+      displayPrefix: displayPrefix(generated.key) ?? generated.publicId,
+    };
+  }
+  if (chosen.startsWith('mk_')) {
+    const parsed = parseApiKey(chosen);
+    if (parsed?.kind !== 'device') {
+      throw new AppError('validation', 'api_key looks like a Mooring key but is not a valid device key');
+    }
+    return {
+      key: chosen,
+      publicId: parsed.publicId,
+      displayPrefix: displayPrefix(chosen) ?? parsed.publicId,
+    };
+  }
+  // The authenticator refuses anything shorter or longer, or with a dot (it would look like a JWT).
+  if (chosen.length < 16 || chosen.length > 512 || !/^[\x21-\x7e]+$/.test(chosen) || chosen.includes('.')) {
+    throw new AppError('validation', 'api_key must be 16–512 printable characters without dots or spaces');
+  }
+  if (/^-?\d+\.?\d*$/.test(chosen)) throw new AppError('validation', 'api_key must not be all digits');
+  return {
+    key: chosen,
+    publicId: `chosen_${randomBytes(12).toString('hex')}`,
+    displayPrefix: '(device-chosen)',
+  };
+}
+
+/** balena's unique-violation text (COMPAT.md A7): `"uuid" must be unique.` / `"key" must be unique.` */
+function conflict(column: 'uuid' | 'key') {
+  return (error: unknown): never => {
+    if (isUniqueViolation(error)) throw new AppError('conflict', `"${column}" must be unique.`);
+    throw error;
+  };
+}

@@ -1,0 +1,79 @@
+import type { Principal } from '../auth/principal.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors/app-error.js';
+import {
+  mayReadDeviceState,
+  mayReportDeviceState,
+  pollCountsAsHeartbeat,
+} from '../permissions/permissions.js';
+import { updateReportedState } from './devices.repository.js';
+import type { Heartbeats } from './heartbeat.js';
+import { reportedColumns, v2Report, v3Report } from './reported-state.js';
+import {
+  buildTargetState,
+  type CachedTargetState,
+  etagMatches,
+  type StateApiVersion,
+  TargetStateCache,
+} from './target-state.js';
+import { loadStateSource, readStateVersions } from './target-state.repository.js';
+
+export type PollResult =
+  /** Unknown uuid or not the caller's device: balena's graceful deny, a bare 304 (COMPAT.md A9). */
+  | { readonly kind: 'deny' }
+  | { readonly kind: 'not-modified'; readonly etag: string }
+  | { readonly kind: 'state'; readonly etag: string; readonly body: string };
+
+/**
+ * The device state endpoints. A poll is one indexed read (is the cached document still current?),
+ * a map lookup and an in-memory heartbeat; the document is rebuilt only after its inputs changed.
+ */
+export class DeviceStateService {
+  readonly cache = new TargetStateCache();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly heartbeats: Heartbeats,
+  ) {}
+
+  async poll(
+    principal: Principal,
+    uuid: string,
+    version: StateApiVersion,
+    ifNoneMatch: string | undefined,
+  ): Promise<PollResult> {
+    const versions = await readStateVersions(this.ctx.db, uuid);
+    if (!versions || !mayReadDeviceState(principal, versions.deviceId)) return { kind: 'deny' };
+    let entry: CachedTargetState | undefined = this.cache.get(versions.deviceId);
+    if (
+      !entry ||
+      entry.deviceVersion !== versions.deviceVersion ||
+      entry.fleetVersion !== versions.fleetVersion
+    ) {
+      const source = await loadStateSource(this.ctx.db, versions.deviceId);
+      if (!source) return { kind: 'deny' };
+      entry = buildTargetState(source, this.ctx.config.heartbeat);
+      this.cache.set(entry);
+    }
+    if (pollCountsAsHeartbeat(principal)) this.heartbeats.record(entry.deviceId, entry.pollIntervalMs);
+    const rendered = entry[version];
+    if (etagMatches(ifNoneMatch, rendered.etag)) return { kind: 'not-modified', etag: rendered.etag };
+    return { kind: 'state', etag: rendered.etag, body: rendered.body };
+  }
+
+  /** Stores the known fields of a device's report; unknown fields are ignored (reported-state.ts). */
+  async report(
+    principal: Principal,
+    uuid: string,
+    version: StateApiVersion,
+    body: Readonly<Record<string, unknown>>,
+  ): Promise<void> {
+    const versions = await readStateVersions(this.ctx.db, uuid);
+    // Same answer for an unknown uuid and someone else's device: no existence oracle.
+    if (!versions || !mayReportDeviceState(principal, versions.deviceId)) {
+      throw new AppError('unauthorized', '');
+    }
+    const report = version === 'v2' ? v2Report(body) : v3Report(body, uuid);
+    await updateReportedState(this.ctx.db, versions.deviceId, reportedColumns(report), this.ctx.clock.now());
+  }
+}

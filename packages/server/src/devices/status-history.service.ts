@@ -1,0 +1,33 @@
+import type { Principal } from '../auth/principal.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors/app-error.js';
+import { findReadableDevice, listStatusEvents } from './devices.repository.js';
+
+export interface StatusHistory {
+  readonly uuid: string;
+  readonly api_heartbeat_state: string;
+  /** Newest first. `at` is when the transition happened (for timeouts: when it was due). */
+  readonly events: readonly { readonly from: string; readonly to: string; readonly at: string }[];
+}
+
+/** `GET /mooring/v1/devices/:uuid/status-history`: for whoever may read the device (404 otherwise). */
+export async function statusHistory(
+  ctx: AppContext,
+  principal: Principal,
+  uuid: string,
+  options: { limit: number; before?: string | undefined },
+): Promise<StatusHistory> {
+  let before: number | undefined;
+  if (options.before !== undefined) {
+    before = Date.parse(options.before);
+    if (!Number.isFinite(before)) throw new AppError('validation', 'before must be an ISO 8601 date');
+  }
+  const device = await findReadableDevice(ctx.db, principal, uuid);
+  if (!device) throw new AppError('not_found', 'No such device');
+  const rows = await listStatusEvents(ctx.db, device.id, options.limit, before);
+  return {
+    uuid: device.uuid,
+    api_heartbeat_state: device.api_heartbeat_state,
+    events: rows.map((r) => ({ from: r.from_state, to: r.to_state, at: new Date(r.at).toISOString() })),
+  };
+}

@@ -1,0 +1,116 @@
+import type { Statement } from 'better-sqlite3';
+import { sql } from 'kysely';
+import type { Database } from '../db/database.js';
+
+/** What the state endpoint checks on every poll: who the uuid is and whether its document changed. */
+export interface StateVersions {
+  readonly deviceId: number;
+  readonly deviceVersion: number;
+  readonly fleetVersion: number;
+}
+
+const VERSIONS_SQL =
+  'SELECT d.id AS id, d.state_version AS dv, a.state_version AS av FROM device d JOIN application a ON a.id = d.belongs_to__application WHERE d.uuid = ';
+
+// One prepared statement per SQLite handle: the poll path runs it synchronously, without Kysely.
+const sqliteStatements = new WeakMap<Database, Statement>();
+
+/**
+ * The hot read of every poll: one indexed lookup by uuid. SQLite runs a cached prepared statement;
+ * PostgreSQL a named (server-side prepared) statement.
+ */
+export async function readStateVersions(db: Database, uuid: string): Promise<StateVersions | undefined> {
+  type Row = { id: number; dv: number; av: number };
+  let row: Row | undefined;
+  if (db.sqlite) {
+    let statement = sqliteStatements.get(db);
+    if (!statement) {
+      statement = db.sqlite.prepare(`${VERSIONS_SQL}?`);
+      sqliteStatements.set(db, statement);
+    }
+    row = statement.get(uuid) as Row | undefined;
+  } else if (db.pool) {
+    const result = await db.pool.query<Row>({
+      name: 'mooring_device_state_versions',
+      text: `${VERSIONS_SQL}$1`,
+      values: [uuid],
+    });
+    row = result.rows[0];
+  }
+  return row
+    ? { deviceId: Number(row.id), deviceVersion: Number(row.dv), fleetVersion: Number(row.av) }
+    : undefined;
+}
+
+/** Everything a target-state document is made of, read once per change (not per poll). */
+export interface StateSource extends StateVersions {
+  readonly uuid: string;
+  readonly deviceName: string;
+  readonly fleetId: number;
+  readonly fleetUuid: string;
+  readonly fleetName: string;
+  readonly fleetClass: string;
+  readonly isHost: boolean;
+  readonly fleetConfig: ReadonlyMap<string, string>;
+  readonly deviceConfig: ReadonlyMap<string, string>;
+  readonly fleetEnv: ReadonlyMap<string, string>;
+  readonly deviceEnv: ReadonlyMap<string, string>;
+}
+
+interface HeadRow {
+  id: number;
+  uuid: string;
+  device_name: string;
+  dv: number;
+  av: number;
+  fleet_id: number;
+  fleet_uuid: string;
+  app_name: string;
+  is_of__class: string;
+  is_host: number;
+}
+
+/**
+ * Reads the device and fleet (with their versions) first, then the variables: a change racing with
+ * this read bumps a version after the one read here, so the next poll rebuilds rather than keeping a
+ * stale document under a current version.
+ */
+export async function loadStateSource(db: Database, deviceId: number): Promise<StateSource | undefined> {
+  const head =
+    await sql<HeadRow>`SELECT d.id, d.uuid, d.device_name, d.state_version AS dv, a.state_version AS av,
+      a.id AS fleet_id, a.uuid AS fleet_uuid, a.app_name, a.is_of__class, a.is_host
+    FROM device d JOIN application a ON a.id = d.belongs_to__application WHERE d.id = ${deviceId}`
+      .execute(db.kysely)
+      .then((r) => r.rows[0]);
+  if (!head) return undefined;
+  const fleetId = Number(head.fleet_id);
+  const vars = (table: string, parent: string, id: number) =>
+    sql<{
+      name: string;
+      value: string;
+    }>`SELECT name, value FROM ${sql.table(table)} WHERE ${sql.ref(parent)} = ${id} ORDER BY name`
+      .execute(db.kysely)
+      .then((r) => new Map(r.rows.map((row) => [row.name, row.value])));
+  const [fleetConfig, deviceConfig, fleetEnv, deviceEnv] = await Promise.all([
+    vars('application_config_variable', 'application', fleetId),
+    vars('device_config_variable', 'device', deviceId),
+    vars('application_environment_variable', 'application', fleetId),
+    vars('device_environment_variable', 'device', deviceId),
+  ]);
+  return {
+    deviceId: Number(head.id),
+    deviceVersion: Number(head.dv),
+    fleetVersion: Number(head.av),
+    uuid: head.uuid,
+    deviceName: head.device_name,
+    fleetId,
+    fleetUuid: head.fleet_uuid,
+    fleetName: head.app_name,
+    fleetClass: head.is_of__class,
+    isHost: Number(head.is_host) === 1,
+    fleetConfig,
+    deviceConfig,
+    fleetEnv,
+    deviceEnv,
+  };
+}
