@@ -2,6 +2,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
+// For the `summary` of route schemas (the OpenAPI document).
+import type {} from '@fastify/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
@@ -43,13 +45,17 @@ export async function registerDashboard(
 
   const send = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = request.url.split('?')[0] ?? '/';
-    if (isApiPath(path)) return reply.callNotFound();
+    if (isApiPath(path)) {
+      reply.callNotFound();
+      return reply;
+    }
     const file = fileFor(path, files);
     if (file === undefined) {
       if (!files.has('index.html') && !looksLikeFile(path)) {
         throw new AppError('not_found', 'The dashboard is not built: run `npm run build` on the server');
       }
-      return reply.callNotFound();
+      reply.callNotFound();
+      return reply;
     }
     reply.headers(staticSecurityHeaders());
     reply.header('cache-control', file.startsWith('assets/') ? IMMUTABLE : REVALIDATE);

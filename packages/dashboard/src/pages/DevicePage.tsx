@@ -1,0 +1,86 @@
+import { type ReactElement, useState } from 'react';
+import { EnvVarsSection } from '../components/EnvVarsSection.tsx';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { PageHeading } from '../components/PageHeading.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { useClient } from '../lib/client.tsx';
+import { formatDateTime, formatRelative } from '../lib/format.ts';
+import { Link } from '../lib/router.tsx';
+import { useAsync } from '../lib/use-async.ts';
+import { DeviceKeyDialog } from './devices/DeviceKeyDialog.tsx';
+import { StatusHistory } from './devices/StatusHistory.tsx';
+import { DEVICE_POLL_MS } from './fleets/DevicesTable.tsx';
+
+export function DevicePage({ uuid }: { uuid: string }): ReactElement {
+  const client = useClient();
+  const device = useAsync(() => client.devices.get(uuid), [client, uuid], DEVICE_POLL_MS);
+  const fleetId = device.data?.fleetId;
+  const fleet = useAsync(
+    async () =>
+      fleetId === undefined
+        ? undefined
+        : { fleet: await client.fleets.get(fleetId), vars: await client.env.list({ fleet: fleetId }) },
+    [client, fleetId],
+  );
+  const [generating, setGenerating] = useState(false);
+
+  if (!device.data) {
+    return (
+      <>
+        <PageHeading>Device</PageHeading>
+        {device.loading ? <p aria-busy="true">Loading…</p> : <ErrorNotice error={device.error} />}
+      </>
+    );
+  }
+  const d = device.data;
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/fleets">Fleets</Link> <span aria-hidden="true">/</span>{' '}
+        <Link to={`/fleets/${d.fleetId}`}>{fleet.data?.fleet.name ?? 'Fleet'}</Link>{' '}
+        <span aria-hidden="true">/</span> <span>{d.name}</span>
+      </nav>
+      <PageHeading
+        actions={
+          <button type="button" className="secondary" onClick={() => setGenerating(true)}>
+            Generate device key
+          </button>
+        }
+      >
+        {d.name}
+      </PageHeading>
+      <ErrorNotice error={device.error} />
+      <dl className="facts">
+        <div>
+          <dt>Status</dt>
+          <dd>
+            <StatusBadge status={d.status} />
+          </dd>
+        </div>
+        <div>
+          <dt>Last seen</dt>
+          <dd title={formatDateTime(d.lastConnectivityEvent)}>{formatRelative(d.lastConnectivityEvent)}</dd>
+        </div>
+        <div>
+          <dt>UUID</dt>
+          <dd className="mono">{d.uuid}</dd>
+        </div>
+        <div>
+          <dt>Device type</dt>
+          <dd>{d.deviceType ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>OS version</dt>
+          <dd>{d.osVersion ?? '—'}</dd>
+        </div>
+      </dl>
+      <StatusHistory uuid={d.uuid} />
+      <EnvVarsSection
+        target={{ device: d.id }}
+        title="Device environment variables"
+        inherited={fleet.data?.vars ?? []}
+      />
+      {generating && <DeviceKeyDialog device={d} onClose={() => setGenerating(false)} />}
+    </>
+  );
+}

@@ -1,0 +1,71 @@
+import { type ReactElement, useState } from 'react';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { PageHeading } from '../components/PageHeading.tsx';
+import { useClient } from '../lib/client.tsx';
+import { Link, navigate } from '../lib/router.tsx';
+import { useAsync } from '../lib/use-async.ts';
+import { CreateFleetDialog } from './fleets/CreateFleetDialog.tsx';
+
+const POLL_MS = 5_000;
+
+export function FleetsPage(): ReactElement {
+  const client = useClient();
+  const fleets = useAsync(() => client.fleets.list(), [client], POLL_MS);
+  const [creating, setCreating] = useState(false);
+
+  return (
+    <>
+      <PageHeading
+        actions={
+          <button type="button" onClick={() => setCreating(true)}>
+            Create fleet
+          </button>
+        }
+      >
+        Fleets
+      </PageHeading>
+      <ErrorNotice error={fleets.error} onRetry={() => void fleets.reload()} />
+      {fleets.data?.length === 0 && <p className="empty">No fleets yet. Create one to register devices.</p>}
+      {fleets.data && fleets.data.length > 0 && (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Fleets</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Device type</th>
+                <th scope="col" className="num">
+                  Devices
+                </th>
+                <th scope="col" className="num">
+                  Online
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {fleets.data.map((fleet) => (
+                <tr key={fleet.id} data-fleet={fleet.name}>
+                  <td>
+                    <Link to={`/fleets/${fleet.id}`}>{fleet.name}</Link>
+                  </td>
+                  <td>{fleet.deviceType ?? '—'}</td>
+                  <td className="num">{fleet.deviceCount}</td>
+                  <td className="num">{fleet.onlineCount}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {creating && (
+        <CreateFleetDialog
+          onClose={() => setCreating(false)}
+          onCreated={(id) => {
+            setCreating(false);
+            navigate(`/fleets/${id}`);
+          }}
+        />
+      )}
+    </>
+  );
+}

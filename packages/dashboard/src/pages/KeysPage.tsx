@@ -1,0 +1,116 @@
+import type { ApiKeyInfo } from '@mooring/sdk';
+import { type ReactElement, useState } from 'react';
+import { ErrorNotice } from '../components/ErrorNotice.tsx';
+import { PageHeading } from '../components/PageHeading.tsx';
+import { StatusBadge } from '../components/StatusBadge.tsx';
+import { useClient } from '../lib/client.tsx';
+import { formatDate, formatRelative } from '../lib/format.ts';
+import { useAsync } from '../lib/use-async.ts';
+import { CreateKeyDialog } from './keys/CreateKeyDialog.tsx';
+import { RevokeKeyDialog } from './keys/RevokeKeyDialog.tsx';
+import { RotateKeyDialog } from './keys/RotateKeyDialog.tsx';
+
+type Open =
+  | { kind: 'create' }
+  | { kind: 'rotate'; key: ApiKeyInfo }
+  | { kind: 'revoke'; key: ApiKeyInfo }
+  | null;
+
+export function KeysPage(): ReactElement {
+  const client = useClient();
+  const keys = useAsync(() => client.keys.list(), [client]);
+  const [open, setOpen] = useState<Open>(null);
+  const close = (): void => {
+    setOpen(null);
+    void keys.reload();
+  };
+
+  return (
+    <>
+      <PageHeading
+        actions={
+          <button type="button" onClick={() => setOpen({ kind: 'create' })}>
+            Create API key
+          </button>
+        }
+      >
+        API keys
+      </PageHeading>
+      <p className="muted">
+        Named keys act as you, within the limits you give them. They never expire unless you set a date, and
+        revoking one takes effect at once.
+      </p>
+      <ErrorNotice error={keys.error} onRetry={() => void keys.reload()} />
+      {keys.data && keys.data.length === 0 && <p className="empty">You have no API keys yet.</p>}
+      {keys.data && keys.data.length > 0 && (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Your API keys</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Limits</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.data.map((key) => (
+                <tr key={key.id} data-key-name={key.name ?? ''}>
+                  <td>
+                    <strong>{key.name ?? '(unnamed)'}</strong>
+                    {key.description && <div className="muted small">{key.description}</div>}
+                  </td>
+                  <td className="mono">{key.displayPrefix}…</td>
+                  <td>{describeLimits(key)}</td>
+                  <td>{formatDate(key.createdAt)}</td>
+                  <td>{formatRelative(key.lastUsedAt)}</td>
+                  <td>{key.expiryDate ? formatDate(key.expiryDate) : 'Never'}</td>
+                  <td>
+                    <StatusBadge status={key.status} />
+                  </td>
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      className="secondary"
+                      onClick={() => setOpen({ kind: 'rotate', key })}
+                      disabled={key.status === 'expired'}
+                      aria-label={`Rotate ${key.name ?? 'key'}`}
+                    >
+                      Rotate
+                    </button>
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => setOpen({ kind: 'revoke', key })}
+                      aria-label={`Revoke ${key.name ?? 'key'}`}
+                    >
+                      Revoke
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {open?.kind === 'create' && <CreateKeyDialog onClose={close} />}
+      {open?.kind === 'rotate' && <RotateKeyDialog apiKey={open.key} onClose={close} />}
+      {open?.kind === 'revoke' && <RevokeKeyDialog apiKey={open.key} onClose={close} />}
+    </>
+  );
+}
+
+function describeLimits(key: ApiKeyInfo): string {
+  const parts: string[] = [];
+  if (key.scopes && key.scopes.length > 0) parts.push(key.scopes.join(', '));
+  if (key.fleets && key.fleets.length > 0) parts.push(`fleets ${key.fleets.join(', ')}`);
+  if (key.requiresSignature) parts.push(`signed (${key.signingAlg ?? 'required'})`);
+  return parts.length > 0 ? parts.join('; ') : 'Full access';
+}

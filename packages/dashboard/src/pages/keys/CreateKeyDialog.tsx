@@ -1,0 +1,168 @@
+import type { CreatedKey } from '@mooring/sdk';
+import { type FormEvent, type ReactElement, useState } from 'react';
+import { Dialog } from '../../components/Dialog.tsx';
+import { ErrorNotice } from '../../components/ErrorNotice.tsx';
+import { SecretReveal } from '../../components/SecretReveal.tsx';
+import { useClient } from '../../lib/client.tsx';
+import { dateInputValue, endOfLocalDay } from '../../lib/format.ts';
+import { useAsync } from '../../lib/use-async.ts';
+import { type Limits, LimitsFieldset, NO_LIMITS, scopesOf } from './LimitsFieldset.tsx';
+
+export function CreateKeyDialog({ onClose }: { onClose: () => void }): ReactElement {
+  const client = useClient();
+  const fleets = useAsync(() => client.fleets.list(), [client]);
+  const [limits, setLimits] = useState<Limits>(NO_LIMITS);
+  const [expires, setExpires] = useState(false);
+  const [restrict, setRestrict] = useState(false);
+  const [signing, setSigning] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<CreatedKey | null>(null);
+
+  const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const fleetIds = restrict ? form.getAll('fleet').map((id) => Number(id)) : undefined;
+    const scopes = scopesOf(limits);
+    setBusy(true);
+    setError(undefined);
+    try {
+      const result = await client.keys.create({
+        name: String(form.get('name') ?? '').trim(),
+        description: String(form.get('description') ?? '').trim() || undefined,
+        expiryDate: expires ? endOfLocalDay(String(form.get('expiry'))) : null,
+        ...(scopes ? { scopes } : {}),
+        ...(fleetIds ? { fleets: fleetIds } : {}),
+        ...(form.get('headerOnly') ? { headerOnly: true } : {}),
+        ...(signing ? { signing: { alg: 'hmac-sha256' as const } } : {}),
+      });
+      setCreated(result);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (created) {
+    return (
+      <Dialog title="API key created" onClose={onClose}>
+        <SecretReveal label="Your new API key" secret={created.key} />
+        {created.signingSecret && (
+          <SecretReveal
+            label="Signing secret (HMAC-SHA256)"
+            secret={created.signingSecret}
+            hint="Requests with this key must be signed with this secret (RFC 9421)."
+          />
+        )}
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            Done
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog title="Create API key" onClose={onClose} wide>
+      <form onSubmit={(event) => void submit(event)} noValidate={false}>
+        <div className="field">
+          <label htmlFor="key-name">Name</label>
+          <input id="key-name" name="name" required maxLength={200} aria-describedby="key-name-hint" />
+          <p className="hint" id="key-name-hint">
+            Where it is used, e.g. “billing back end”.
+          </p>
+        </div>
+        <div className="field">
+          <label htmlFor="key-description">Description (optional)</label>
+          <textarea id="key-description" name="description" rows={2} maxLength={2000} />
+        </div>
+        <fieldset>
+          <legend>Expiry</legend>
+          <div className="radio">
+            <input
+              type="radio"
+              id="expiry-never"
+              name="expiryMode"
+              checked={!expires}
+              onChange={() => setExpires(false)}
+            />
+            <label htmlFor="expiry-never">Never expires</label>
+          </div>
+          <div className="radio">
+            <input
+              type="radio"
+              id="expiry-on"
+              name="expiryMode"
+              checked={expires}
+              onChange={() => setExpires(true)}
+            />
+            <label htmlFor="expiry-on">Expires at the end of</label>
+            <input
+              type="date"
+              name="expiry"
+              aria-label="Expiry date"
+              disabled={!expires}
+              required={expires}
+              min={dateInputValue(0)}
+              defaultValue={dateInputValue(90)}
+            />
+          </div>
+        </fieldset>
+        <LimitsFieldset value={limits} onChange={setLimits} />
+        <fieldset>
+          <legend>Fleets</legend>
+          <div className="checkbox">
+            <input
+              type="checkbox"
+              id="restrict"
+              checked={restrict}
+              onChange={(e) => setRestrict(e.target.checked)}
+            />
+            <label htmlFor="restrict">Only some fleets</label>
+          </div>
+          {restrict && (
+            <div className="check-list">
+              <ErrorNotice error={fleets.error} />
+              {fleets.data?.length === 0 && <p className="muted">You have no fleets.</p>}
+              {fleets.data?.map((fleet) => (
+                <div className="checkbox" key={fleet.id}>
+                  <input type="checkbox" id={`fleet-${fleet.id}`} name="fleet" value={fleet.id} />
+                  <label htmlFor={`fleet-${fleet.id}`}>{fleet.name}</label>
+                </div>
+              ))}
+            </div>
+          )}
+        </fieldset>
+        <fieldset>
+          <legend>Transport and signing</legend>
+          <div className="checkbox">
+            <input type="checkbox" id="header-only" name="headerOnly" />
+            <label htmlFor="header-only">
+              Refuse the key in the URL (?apikey=): Authorization header only
+            </label>
+          </div>
+          <div className="checkbox">
+            <input
+              type="checkbox"
+              id="signing"
+              checked={signing}
+              onChange={(e) => setSigning(e.target.checked)}
+            />
+            <label htmlFor="signing">Require signed requests (HMAC-SHA256, RFC 9421)</label>
+          </div>
+        </fieldset>
+        <ErrorNotice error={error} />
+        <div className="dialog-actions">
+          <button type="button" className="secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" disabled={busy}>
+            {busy ? 'Creating…' : 'Create key'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

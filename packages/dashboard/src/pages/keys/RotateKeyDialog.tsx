@@ -1,0 +1,82 @@
+import type { ApiKeyInfo } from '@mooring/sdk';
+import { type FormEvent, type ReactElement, useState } from 'react';
+import { Dialog } from '../../components/Dialog.tsx';
+import { ErrorNotice } from '../../components/ErrorNotice.tsx';
+import { SecretReveal } from '../../components/SecretReveal.tsx';
+import { useClient } from '../../lib/client.tsx';
+
+const GRACE_PERIODS: readonly [number, string][] = [
+  [0, 'None: the old key stops now'],
+  [3_600, '1 hour'],
+  [86_400, '1 day'],
+  [7 * 86_400, '7 days'],
+];
+
+export function RotateKeyDialog({
+  apiKey,
+  onClose,
+}: {
+  apiKey: ApiKeyInfo;
+  onClose: () => void;
+}): ReactElement {
+  const client = useClient();
+  const [error, setError] = useState<unknown>(undefined);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
+    event.preventDefault();
+    const grace = Number(new FormData(event.currentTarget).get('grace'));
+    setBusy(true);
+    try {
+      const created = await client.keys.rotate(apiKey.id, { gracePeriodSeconds: grace });
+      setSecret(created.key);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (secret !== null) {
+    return (
+      <Dialog title="Key rotated" onClose={onClose}>
+        <SecretReveal label="Your new API key" secret={secret} />
+        <div className="dialog-actions">
+          <button type="button" onClick={onClose}>
+            Done
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog title={`Rotate ${apiKey.name ?? 'key'}`} onClose={onClose}>
+      <form onSubmit={(event) => void submit(event)}>
+        <p>
+          A new key with the same name and limits replaces this one. The old key keeps working during the
+          grace period, so you can deploy the new one first.
+        </p>
+        <div className="field">
+          <label htmlFor="grace">Grace period for the old key</label>
+          <select id="grace" name="grace" defaultValue="86400">
+            {GRACE_PERIODS.map(([seconds, label]) => (
+              <option key={seconds} value={seconds}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <ErrorNotice error={error} />
+        <div className="dialog-actions">
+          <button type="button" className="secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" disabled={busy}>
+            {busy ? 'Rotating…' : 'Rotate key'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
