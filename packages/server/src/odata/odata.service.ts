@@ -7,7 +7,6 @@ import { AppError } from '../errors/app-error.js';
 import {
   type Action,
   CREATE_PARENT,
-  canEverRead,
   isReadOnlyResource,
   mayCreate,
   principalShape,
@@ -18,11 +17,12 @@ import { prepareInsert, validateUpdate } from '../resources/hooks.js';
 import { type FieldDef, type ResourceDef, resourceDef } from '../resources/model.js';
 import type { ParsedRequest } from './ast.js';
 import { CompileEnv, clip } from './compiler/scope.js';
-import { compileRead, rootWhere } from './compiler/select.js';
+import { rootWhere } from './compiler/select.js';
 import { parseODataUrl } from './parse-url.js';
 import { PlanCache, runPlan } from './plan-cache.js';
+import { ReadPlanner } from './read-planner.js';
 import { mapRows } from './row-mapper.js';
-import { bindValues } from './values.js';
+import { Fragment, joinSql } from './sql/fragment.js';
 
 type DynamicDb = Record<string, Record<string, unknown>>;
 type Values = Record<string, unknown>;
@@ -31,31 +31,19 @@ type Values = Record<string, unknown>;
 export class ODataService {
   readonly plans: PlanCache;
 
-  /** Exact URL → parsed request: polling clients repeat the same URLs, so most requests skip parsing. */
-  private readonly parsed = new Map<string, ParsedRequest>();
+  /** Exact URL → parsed request and per-principal-shape plan (the steady state of polling clients). */
+  readonly reads: ReadPlanner;
 
   constructor(private readonly ctx: AppContext) {
     this.plans = new PlanCache(ctx.db);
-  }
-
-  private parse(url: string): ParsedRequest {
-    const cached = this.parsed.get(url);
-    if (cached) return cached;
-    const request = parseODataUrl(url);
-    if (this.parsed.size >= 5000) this.parsed.clear();
-    this.parsed.set(url, request);
-    return request;
+    this.reads = new ReadPlanner(this.plans, ctx.db.dialect);
   }
 
   /** `GET /v7/…` → `{ d: rows }` or `{ d: count }`. `url` is the path after `/v7`, still encoded. */
   async read(url: string, principal: Principal | null): Promise<{ d: unknown }> {
-    const request = this.parse(url);
-    const def = requireResource(request.resource);
-    if (!canEverRead(def.name, principal)) throw denied(principal, `read ${def.name}`);
-    const plan = this.plans.get(`GET|${principalShape(principal)}|${request.shapeKey}`, () =>
-      compileRead(new CompileEnv(this.ctx.db.dialect, principal), def, request),
-    );
-    const rows = await runPlan(this.ctx.db, plan, bindValues(plan.slots, request.params, principal));
+    const { request, def, plan } = this.reads.prepare(url, principal);
+    if (!plan) throw denied(principal, `read ${def.name}`);
+    const rows = await runPlan(this.ctx.db, plan, plan.bind(request.params, principal));
     if (request.count) return { d: Number(rows[0]?.n ?? 0) };
     return { d: mapRows(rows, plan.shape) };
   }
@@ -194,12 +182,10 @@ export class ODataService {
         request,
         filter.kind === 'where' ? (s) => filter.predicate(s.alias) : undefined,
       );
-      return {
-        query: sql`SELECT ${sql.ref(`${scope.alias}.id`)} AS id FROM ${sql.table(def.table)} ${sql.id(scope.alias)} WHERE ${where}`,
-        shape: { fields: [], expands: [] },
-      };
+      const head = new Fragment(`SELECT ${scope.q}."id" AS id FROM ${scope.model.table} ${scope.q} WHERE `);
+      return { query: joinSql([head, where], ''), shape: { fields: [], expands: [] } };
     });
-    const rows = await runPlan(this.ctx.db, plan, bindValues(plan.slots, request.params, principal));
+    const rows = await runPlan(this.ctx.db, plan, plan.bind(request.params, principal));
     return rows.map((row) => Number(row.id));
   }
 

@@ -1,12 +1,16 @@
 import type { Statement } from 'better-sqlite3';
-import type { RawBuilder } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { RowShape } from './compiler/select.js';
+import type { Slot } from './slots.js';
+import { type Fragment, finishSql } from './sql/fragment.js';
+import { type Binder, compileBinder } from './values.js';
 
 /** A compiled statement reusable for every request of the same shape and principal shape. */
 export interface Plan {
   readonly sql: string;
-  readonly slots: readonly unknown[];
+  readonly slots: readonly Slot[];
+  /** Turns a request's literals and principal into the statement's values (precomputed per plan). */
+  readonly bind: Binder;
   readonly shape: RowShape;
   /** SQLite: the prepared statement. */
   readonly statement: Statement | undefined;
@@ -27,30 +31,35 @@ export class PlanCache {
     private readonly maxPlans = 2000,
   ) {}
 
-  get(key: string, build: () => { query: RawBuilder<unknown>; shape: RowShape }): Plan {
+  get(key: string, build: () => { query: Fragment; shape: RowShape }): Plan {
     const cached = this.plans.get(key);
     if (cached) {
       this.hits++;
       return cached;
     }
     this.misses++;
-    const { query, shape } = build();
-    const compiled = query.compile(this.db.kysely);
-    const statement = this.db.sqlite?.prepare(compiled.sql);
-    const plan: Plan = {
-      sql: compiled.sql,
-      slots: compiled.parameters,
-      shape,
-      statement,
-      name: `mooring_${++this.counter}`,
-      returnsRows: statement ? statement.reader : true,
-    };
+    const plan = this.compile(build());
     if (this.plans.size >= this.maxPlans) {
       const oldest = this.plans.keys().next().value;
       if (oldest !== undefined) this.plans.delete(oldest);
     }
     this.plans.set(key, plan);
     return plan;
+  }
+
+  /** Final SQL for the dialect, the SQLite prepare, the binder: everything a cache miss pays. */
+  compile({ query, shape }: { query: Fragment; shape: RowShape }): Plan {
+    const text = finishSql(query.text, this.db.dialect);
+    const statement = this.db.sqlite?.prepare(text);
+    return {
+      sql: text,
+      slots: query.slots,
+      bind: compileBinder(query.slots),
+      shape,
+      statement,
+      name: `mooring_${++this.counter}`,
+      returnsRows: statement ? statement.reader : true,
+    };
   }
 }
 

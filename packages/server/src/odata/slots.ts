@@ -33,3 +33,6 @@ export class PrincipalSlot {
 export class ConstSlot {
   constructor(readonly value: unknown) {}
 }
+
+/** What a `?` of compiled SQL is bound to. */
+export type Slot = ParamSlot | PrincipalSlot | ConstSlot;

@@ -1,7 +1,14 @@
 import type { Principal } from '../auth/principal.js';
 import { AppError } from '../errors/app-error.js';
 import type { ParamValue } from './ast.js';
-import { ConstSlot, type Conversion, ParamSlot, PrincipalSlot } from './slots.js';
+import {
+  ConstSlot,
+  type Conversion,
+  ParamSlot,
+  type PrincipalField,
+  PrincipalSlot,
+  type Slot,
+} from './slots.js';
 
 const INT_MIN = -2_147_483_648;
 const INT_MAX = 2_147_483_647;
@@ -22,6 +29,50 @@ export function bindValues(
     // A value the server itself bound (never request input): passed through unchanged.
     return slot;
   });
+}
+
+/** A plan's precomputed binding: request literals + principal → the statement's values. */
+export type Binder = (params: readonly ParamValue[], principal: Principal | null) => unknown[];
+
+const NO_VALUES: Binder = () => [];
+
+/**
+ * Decides once per plan what each slot needs, so a request only runs the conversions: no
+ * `instanceof` chain per slot per request.
+ */
+export function compileBinder(slots: readonly Slot[]): Binder {
+  const n = slots.length;
+  if (n === 0) return NO_VALUES;
+  const params = slots.map((s) => (s instanceof ParamSlot ? s : null));
+  const principals = slots.map((s) => (s instanceof PrincipalSlot ? s : null));
+  const constants = slots.map((s) => (s instanceof ConstSlot ? s.value : undefined));
+  // The common plans bind only literals (e.g. a uuid): one conversion per slot.
+  if (params.every((p) => p !== null)) {
+    const indices = params.map((p) => (p as ParamSlot).index);
+    const kinds = params.map((p) => (p as ParamSlot).as);
+    return (values) => {
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) out[i] = convert(values[indices[i] as number], kinds[i] as Conversion);
+      return out;
+    };
+  }
+  return (values, principal) => {
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) {
+      const param = params[i];
+      if (param) out[i] = convert(values[param.index], param.as);
+      else {
+        const p = principals[i];
+        out[i] = p ? principalValue(p.field, p.index, principal) : constants[i];
+      }
+    }
+    return out;
+  };
+}
+
+function principalValue(field: PrincipalField, index: number, principal: Principal | null): unknown {
+  if (field === 'fleetId') return principal?.limits?.fleetIds?.[index] ?? null;
+  return principal?.[field] ?? null;
 }
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);

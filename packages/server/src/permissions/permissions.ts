@@ -1,10 +1,12 @@
-import { type RawBuilder, sql } from 'kysely';
 import type { KeyLimits, Principal, ScopeArea } from '../auth/principal.js';
 import { PrincipalSlot } from '../odata/slots.js';
+import { type Fragment, joinSql, raw, ref, sql } from '../odata/sql/fragment.js';
 
 /**
  * THE permission module (DESIGN.md §2, STYLE.md §5): for each resource and action, the rows a
- * principal may touch, as a SQL predicate over the row alias. The OData compiler applies it to the
+ * principal may touch, as a SQL predicate over the row alias (a `Fragment`: SQL text with `?` per bound
+ * principal value, see odata/sql/fragment.ts; it also embeds in Kysely `sql` templates). The OData
+ * compiler applies it to the
  * root query, every $expand, every lambda and navigation, and every write; the custom endpoints ask it
  * too. Nothing else decides access. Effective rights = key limits ∩ the owner's current rights, both
  * evaluated in SQL at request time, so leaving an organization removes a key's access at once.
@@ -14,9 +16,9 @@ export type Action = 'read' | 'create' | 'update' | 'delete';
 export type RowFilter =
   | { readonly kind: 'all' }
   | { readonly kind: 'none' }
-  | { readonly kind: 'where'; readonly predicate: (alias: string) => RawBuilder<unknown> };
+  | { readonly kind: 'where'; readonly predicate: (alias: string) => Fragment };
 
-type Predicate = (alias: string) => RawBuilder<unknown>;
+type Predicate = (alias: string) => Fragment;
 
 const ALL: RowFilter = { kind: 'all' };
 const NONE: RowFilter = { kind: 'none' };
@@ -26,13 +28,15 @@ const userId = new PrincipalSlot('userId');
 const actorId = new PrincipalSlot('actorId');
 const deviceId = new PrincipalSlot('deviceId');
 const applicationId = new PrincipalSlot('applicationId');
-const col = (alias: string, column: string) => sql.ref(`${alias}.${column}`);
+const col = ref;
 
-/** Organizations the calling user belongs to. */
-const myOrgs = () =>
-  sql`(SELECT pm.is_member_of__organization FROM organization_membership pm WHERE pm."user" = ${userId})`;
-const myApps = () => sql`(SELECT pa.id FROM application pa WHERE pa.organization IN ${myOrgs()})`;
-const myDevices = () => sql`(SELECT pd.id FROM device pd WHERE pd.belongs_to__application IN ${myApps()})`;
+/** Organizations the calling user belongs to (built once: they depend on the alias of nothing). */
+const MY_ORGS = sql`(SELECT pm.is_member_of__organization FROM organization_membership pm WHERE pm."user" = ${userId})`;
+const MY_APPS = sql`(SELECT pa.id FROM application pa WHERE pa.organization IN ${MY_ORGS})`;
+const MY_DEVICES = sql`(SELECT pd.id FROM device pd WHERE pd.belongs_to__application IN ${MY_APPS})`;
+const myOrgs = (): Fragment => MY_ORGS;
+const myApps = (): Fragment => MY_APPS;
+const myDevices = (): Fragment => MY_DEVICES;
 
 /** Resources that /v7 never writes (managed by Mooring endpoints or seeded). */
 const READ_ONLY = new Set([
@@ -165,7 +169,7 @@ function limitFilter(resource: string, action: Action, limits: KeyLimits): RowFi
   // A new fleet would lie outside the key's fleet list by definition.
   if (resource === 'application' && action === 'create') return NONE;
   const fleets = () =>
-    sql`(${sql.join(limits.fleetIds?.length ? limits.fleetIds.map((_, i) => new PrincipalSlot('fleetId', i)) : [sql`NULL`])})`;
+    sql`(${joinSql(limits.fleetIds?.length ? limits.fleetIds.map((_, i) => sql`${new PrincipalSlot('fleetId', i)}`) : [raw('NULL')])})`;
   const fleetRule: Record<string, Predicate> = {
     application: (a) => sql`${col(a, 'id')} IN ${fleets()}`,
     device: (a) => sql`${col(a, 'belongs_to__application')} IN ${fleets()}`,
@@ -223,15 +227,32 @@ export function mayCreate(resource: string, principal: Principal): boolean {
 /** A cache-key fragment: principals with equal shapes compile to the same SQL. */
 export function principalShape(principal: Principal | null): string {
   if (!principal) return 'anon';
-  const base = `${principal.kind}:${principal.isAdmin ? 'admin' : 'member'}`;
   const limits = principal.limits;
-  if (!limits) return base;
-  const areas = Object.entries(limits.areas)
-    .map(([area, level]) => `${area}=${level}`)
-    .sort()
-    .join(',');
-  return `${base}:${areas}:${limits.fleetIds === null ? '*' : limits.fleetIds.length}`;
+  // Constant strings for the common shapes: the hot read path does no string building per request.
+  if (!limits) return BASE_SHAPES[principal.kind][principal.isAdmin ? 1 : 0];
+  let shape = limitShapes.get(limits);
+  if (shape === undefined) {
+    const areas = Object.entries(limits.areas)
+      .map(([area, level]) => `${area}=${level}`)
+      .sort()
+      .join(',');
+    const base = BASE_SHAPES[principal.kind][principal.isAdmin ? 1 : 0];
+    shape = `${base}:${areas}:${limits.fleetIds === null ? '*' : limits.fleetIds.length}`;
+    limitShapes.set(limits, shape);
+  }
+  return shape;
 }
+
+const BASE_SHAPES: Readonly<Record<Principal['kind'], readonly [string, string]>> = {
+  user: ['user:member', 'user:admin'],
+  application: ['application:member', 'application:admin'],
+  device: ['device:member', 'device:admin'],
+};
+/**
+ * Shape of a key's limits, per limits object (the credential cache hands out the same object for
+ * the same key; the limits are immutable, and a changed key is a new object after invalidation).
+ */
+const limitShapes = new WeakMap<KeyLimits, string>();
 
 /*
  * Device endpoints (issue 5). Plain decisions over the principal; the device and fleet ids they

@@ -1,4 +1,3 @@
-import { type RawBuilder, sql } from 'kysely';
 import { AppError } from '../../errors/app-error.js';
 import type {
   CallNode,
@@ -11,6 +10,8 @@ import type {
   PropertyNode,
 } from '../ast.js';
 import { type Conversion, ParamSlot } from '../slots.js';
+import { distinctFrom } from '../sql/dialect.js';
+import { EMPTY, FALSE, Fragment, joinSql, raw, sql, TRUE } from '../sql/fragment.js';
 import {
   type CompileEnv,
   clip,
@@ -30,20 +31,15 @@ import {
 export type Variables = ReadonlyMap<string, Scope>;
 
 type Typed =
-  | { readonly kind: 'pred'; readonly sql: RawBuilder<unknown> }
-  | { readonly kind: 'value'; readonly sql: RawBuilder<unknown>; readonly type: ValueType }
+  | { readonly kind: 'pred'; readonly sql: Fragment }
+  | { readonly kind: 'value'; readonly sql: Fragment; readonly type: ValueType }
   | { readonly kind: 'param'; readonly node: ParamNode }
   | { readonly kind: 'null' };
 
 const bad = (message: string): AppError => new AppError('odata_syntax', message);
 
 /** `$filter` → a SQL condition. Every literal is a bound parameter; identifiers come from the model. */
-export function compilePredicate(
-  env: CompileEnv,
-  scope: Scope,
-  vars: Variables,
-  expr: Expr,
-): RawBuilder<unknown> {
+export function compilePredicate(env: CompileEnv, scope: Scope, vars: Variables, expr: Expr): Fragment {
   return asPredicate(compile(env, scope, vars, expr));
 }
 
@@ -70,12 +66,12 @@ function compile(env: CompileEnv, scope: Scope, vars: Variables, expr: Expr): Ty
     case 'and':
     case 'or': {
       const parts = expr.args.map((arg) => sql`(${compilePredicate(env, scope, vars, arg)})`);
-      return { kind: 'pred', sql: sql.join(parts, sql.raw(expr.kind === 'and' ? ' AND ' : ' OR ')) };
+      return { kind: 'pred', sql: joinSql(parts, expr.kind === 'and' ? ' AND ' : ' OR ') };
     }
   }
 }
 
-function asPredicate(typed: Typed): RawBuilder<unknown> {
+function asPredicate(typed: Typed): Fragment {
   if (typed.kind === 'pred') return typed.sql;
   if (typed.kind === 'value' && typed.type === 'bool') return sql`(${typed.sql} = 1)`;
   if (typed.kind === 'param' && typed.node.type === 'boolean')
@@ -83,41 +79,37 @@ function asPredicate(typed: Typed): RawBuilder<unknown> {
   throw bad('Expected a boolean expression in $filter');
 }
 
-function asValue(typed: Typed, expected?: ValueType): { sql: RawBuilder<unknown>; type: ValueType | 'null' } {
+function asValue(typed: Typed, expected?: ValueType): { sql: Fragment; type: ValueType | 'null' } {
   switch (typed.kind) {
     case 'pred':
       return { sql: sql`(CASE WHEN ${typed.sql} THEN 1 ELSE 0 END)`, type: 'bool' };
     case 'value':
       return typed;
     case 'null':
-      return { sql: sql`NULL`, type: 'null' };
+      return { sql: NULL, type: 'null' };
     case 'param':
       return paramValue(typed.node, expected);
   }
 }
 
 /** A literal compared with a typed operand takes that operand's type; mismatches are 400s. */
-function paramValue(
-  node: ParamNode,
-  expected: ValueType | undefined,
-): { sql: RawBuilder<unknown>; type: ValueType } {
-  const mismatch = (): AppError => bad(`A ${node.type} literal cannot be compared with a ${expected} value`);
+function paramValue(node: ParamNode, expected: ValueType | undefined): { sql: Fragment; type: ValueType } {
   switch (expected) {
     case 'int':
-      if (node.type !== 'number') throw mismatch();
+      if (node.type !== 'number') throw mismatch(node, expected);
       return { sql: slot(node, 'integer'), type: 'int' };
     case 'num':
-      if (node.type !== 'number') throw mismatch();
+      if (node.type !== 'number') throw mismatch(node, expected);
       return { sql: slot(node, 'raw'), type: 'num' };
     case 'str':
     case 'json':
-      if (node.type !== 'string') throw mismatch();
+      if (node.type !== 'string') throw mismatch(node, expected);
       return { sql: slot(node, 'string'), type: 'str' };
     case 'bool':
-      if (node.type !== 'boolean') throw mismatch();
+      if (node.type !== 'boolean') throw mismatch(node, expected);
       return { sql: slot(node, 'boolean'), type: 'bool' };
     case 'date':
-      if (node.type !== 'datetime' && node.type !== 'string') throw mismatch();
+      if (node.type !== 'datetime' && node.type !== 'string') throw mismatch(node, expected);
       return { sql: slot(node, 'datetime'), type: 'date' };
     case undefined:
       // Two literals compared (the SDK's `1 eq 1`): cast so PostgreSQL can type the parameters.
@@ -134,18 +126,24 @@ function paramValue(
   }
 }
 
-function slot(node: ParamNode, as: Conversion): RawBuilder<unknown> {
-  return sql`${new ParamSlot(node.index, as)}`;
+function mismatch(node: ParamNode, expected: ValueType): AppError {
+  return bad(`A ${node.type} literal cannot be compared with a ${expected} value`);
 }
 
-const OPERATORS = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+function slot(node: ParamNode, as: Conversion): Fragment {
+  return new Fragment('?', [new ParamSlot(node.index, as)]);
+}
 
-function compare(env: CompileEnv, scope: Scope, vars: Variables, node: CompareNode): RawBuilder<unknown> {
+const NULL = raw('NULL');
+
+const OPERATORS = { eq: ' = ', ne: ' <> ', gt: ' > ', ge: ' >= ', lt: ' < ', le: ' <= ' } as const;
+
+function compare(env: CompileEnv, scope: Scope, vars: Variables, node: CompareNode): Fragment {
   const left = compile(env, scope, vars, node.left);
   const right = compile(env, scope, vars, node.right);
   if (left.kind === 'null' || right.kind === 'null') {
     const other = left.kind === 'null' ? right : left;
-    if (other.kind === 'null') return sql.raw(node.op === 'eq' ? '1 = 1' : '1 = 0');
+    if (other.kind === 'null') return node.op === 'eq' ? TRUE : FALSE;
     if (node.op !== 'eq' && node.op !== 'ne') throw bad(`"${node.op}" cannot compare with null`);
     const value = asValue(other).sql;
     return node.op === 'eq' ? sql`${value} IS NULL` : sql`${value} IS NOT NULL`;
@@ -160,31 +158,30 @@ function compare(env: CompileEnv, scope: Scope, vars: Variables, node: CompareNo
   }
   // `ne` is null-safe like balena's: a NULL field is "not equal" to any value.
   if (node.op === 'ne') {
-    return env.dialect === 'postgres'
-      ? sql`${lv.sql} IS DISTINCT FROM ${rv.sql}`
-      : sql`${lv.sql} IS NOT ${rv.sql}`;
+    return joinSql([lv.sql, rv.sql], distinctFrom(env.dialect));
   }
-  return sql`${lv.sql} ${sql.raw(OPERATORS[node.op])} ${rv.sql}`;
+  return joinSql([lv.sql, rv.sql], OPERATORS[node.op]);
 }
+
+const numeric = (t: string): boolean => t === 'int' || t === 'num';
+const textual = (t: string): boolean => t === 'str' || t === 'json';
 
 function compatible(a: ValueType | 'null', b: ValueType | 'null'): boolean {
-  const numeric = (t: string) => t === 'int' || t === 'num';
-  const text = (t: string) => t === 'str' || t === 'json';
-  return a === b || (numeric(a) && numeric(b)) || (text(a) && text(b));
+  return a === b || (numeric(a) && numeric(b)) || (textual(a) && textual(b));
 }
 
-function inList(env: CompileEnv, scope: Scope, vars: Variables, node: InNode): RawBuilder<unknown> {
+function inList(env: CompileEnv, scope: Scope, vars: Variables, node: InNode): Fragment {
   const operand = asValue(compile(env, scope, vars, node.operand));
   if (operand.type === 'null') throw bad('"in" needs a field on its left');
   const values = node.values.filter((v): v is ParamNode => v.kind === 'param');
   const hasNull = values.length !== node.values.length;
-  const parts: RawBuilder<unknown>[] = [];
+  const parts: Fragment[] = [];
   if (values.length > 0) {
     const list = values.map((v) => paramValue(v, operand.type as ValueType).sql);
-    parts.push(sql`${operand.sql} IN (${sql.join(list)})`);
+    parts.push(sql`${operand.sql} IN (${joinSql(list)})`);
   }
   if (hasNull) parts.push(sql`${operand.sql} IS NULL`);
-  return parts.length === 1 ? (parts[0] as RawBuilder<unknown>) : sql`(${sql.join(parts, sql.raw(' OR '))})`;
+  return parts.length === 1 ? (parts[0] as Fragment) : sql`(${joinSql(parts, ' OR ')})`;
 }
 
 /** Resolves `a/b/c`: to-one navigations become correlated subqueries that also apply read permissions. */
@@ -199,7 +196,7 @@ function walkPath(
   scope: Scope,
   path: readonly string[],
   at: number,
-): { sql: RawBuilder<unknown>; type: ValueType } {
+): { sql: Fragment; type: ValueType } {
   const name = path[at] as string;
   if (at === path.length - 1) {
     const field = fieldOf(scope.def, name);
@@ -229,8 +226,8 @@ function exists(
   env: CompileEnv,
   scope: Scope,
   path: readonly string[],
-  inner: (last: Scope) => RawBuilder<unknown>,
-): RawBuilder<unknown> {
+  inner: (last: Scope) => Fragment,
+): Fragment {
   const [name, ...rest] = path;
   if (name === undefined) return inner(scope);
   const nav = navigationOf(scope.def, name);
@@ -240,7 +237,7 @@ function exists(
   return sql`EXISTS (SELECT 1 FROM ${fromClause(child)} WHERE ${joinCondition(nav, scope, child, env)} AND ${env.readable(child)} AND (${body}))`;
 }
 
-function lambda(env: CompileEnv, scope: Scope, vars: Variables, node: LambdaNode): RawBuilder<unknown> {
+function lambda(env: CompileEnv, scope: Scope, vars: Variables, node: LambdaNode): Fragment {
   const start = rootScope(scope, vars, node.root);
   const withVar = (last: Scope): Variables => new Map([...vars, [node.variable, last]]);
   if (node.op === 'any') {
@@ -257,15 +254,15 @@ export function countSubquery(
   env: CompileEnv,
   scope: Scope,
   navigation: string,
-  filter: (child: Scope) => RawBuilder<unknown> | undefined,
-): RawBuilder<unknown> {
+  filter: (child: Scope) => Fragment | undefined,
+): Fragment {
   const nav = requireNavigation(scope.def, navigation);
   const child = env.scope(targetOf(nav));
   const extra = filter(child);
-  return sql`(SELECT count(*) FROM ${fromClause(child)} WHERE ${joinCondition(nav, scope, child, env)} AND ${env.readable(child)}${extra ? sql` AND (${extra})` : sql``})`;
+  return sql`(SELECT count(*) FROM ${fromClause(child)} WHERE ${joinCondition(nav, scope, child, env)} AND ${env.readable(child)}${extra ? sql` AND (${extra})` : EMPTY})`;
 }
 
-function count(env: CompileEnv, scope: Scope, vars: Variables, node: CountNode): RawBuilder<unknown> {
+function count(env: CompileEnv, scope: Scope, vars: Variables, node: CountNode): Fragment {
   const start = rootScope(scope, vars, node.root);
   if (node.path.length !== 1) throw bad('$count is supported on a direct navigation only');
   return countSubquery(env, start, node.path[0] as string, (child) =>
@@ -282,19 +279,13 @@ const LIKE: Record<string, Conversion> = {
 
 function call(env: CompileEnv, scope: Scope, vars: Variables, node: CallNode): Typed {
   const args = node.args.map((arg) => compile(env, scope, vars, arg));
-  const text = (typed: Typed | undefined): RawBuilder<unknown> => {
-    if (!typed) throw bad(`${node.name}() is missing an argument`);
-    const value = asValue(typed, 'str');
-    if (value.type !== 'str' && value.type !== 'json') throw bad(`${node.name}() expects text`);
-    return value.sql;
-  };
   switch (node.name) {
     case 'tolower':
-      return { kind: 'value', type: 'str', sql: sql`lower(${text(args[0])})` };
+      return { kind: 'value', type: 'str', sql: sql`lower(${textArg(node, args[0])})` };
     case 'toupper':
-      return { kind: 'value', type: 'str', sql: sql`upper(${text(args[0])})` };
+      return { kind: 'value', type: 'str', sql: sql`upper(${textArg(node, args[0])})` };
     case 'length':
-      return { kind: 'value', type: 'int', sql: sql`length(${text(args[0])})` };
+      return { kind: 'value', type: 'int', sql: sql`length(${textArg(node, args[0])})` };
     default: {
       // substringof(needle, haystack) has its arguments the other way round.
       const [haystack, needle] = node.name === 'substringof' ? [args[1], args[0]] : [args[0], args[1]];
@@ -302,7 +293,14 @@ function call(env: CompileEnv, scope: Scope, vars: Variables, node: CallNode): T
         throw bad(`${node.name}() needs a string literal to search for`);
       }
       const pattern = slot(needle.node, LIKE[node.name] as Conversion);
-      return { kind: 'pred', sql: sql`${text(haystack)} LIKE ${pattern} ESCAPE '\\'` };
+      return { kind: 'pred', sql: sql`${textArg(node, haystack)} LIKE ${pattern} ESCAPE '\\'` };
     }
   }
+}
+
+function textArg(node: CallNode, typed: Typed | undefined): Fragment {
+  if (!typed) throw bad(`${node.name}() is missing an argument`);
+  const value = asValue(typed, 'str');
+  if (value.type !== 'str' && value.type !== 'json') throw bad(`${node.name}() expects text`);
+  return value.sql;
 }

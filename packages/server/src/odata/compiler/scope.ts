@@ -1,15 +1,19 @@
-import { type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../../auth/principal.js';
 import type { DialectName } from '../../db/database.js';
 import { AppError } from '../../errors/app-error.js';
 import { rowFilter } from '../../permissions/permissions.js';
 import { type FieldDef, type NavigationDef, type ResourceDef, resourceDef } from '../../resources/model.js';
 import { PrincipalSlot } from '../slots.js';
+import { FALSE, Fragment, sql, TRUE } from '../sql/fragment.js';
+import { type FieldSql, type ResourceSql, resourceSql } from './model-sql.js';
 
 /** One table occurrence in the SQL being built. */
 export interface Scope {
   readonly def: ResourceDef;
   readonly alias: string;
+  /** The alias, quoted. */
+  readonly q: string;
+  readonly model: ResourceSql;
 }
 
 /** Per-compilation state: dialect, principal (for permission predicates) and alias numbering. */
@@ -21,14 +25,15 @@ export class CompileEnv {
   ) {}
 
   scope(def: ResourceDef): Scope {
-    return { def, alias: `t${this.next++}` };
+    const alias = `t${this.next++}`;
+    return { def, alias, q: `"${alias}"`, model: resourceSql(def) };
   }
 
   /** The read-permission predicate for rows of `scope` (applied at every level, DESIGN.md §6). */
-  readable(scope: Scope): RawBuilder<unknown> {
+  readable(scope: Scope): Fragment {
     const filter = rowFilter(scope.def.name, 'read', this.principal);
-    if (filter.kind === 'all') return sql`1 = 1`;
-    if (filter.kind === 'none') return sql`1 = 0`;
+    if (filter.kind === 'all') return TRUE;
+    if (filter.kind === 'none') return FALSE;
     return filter.predicate(scope.alias);
   }
 }
@@ -75,36 +80,44 @@ export function targetOf(nav: NavigationDef): ResourceDef {
   return def;
 }
 
-/** The SQL of a field on a scope: a quoted column, or the computed expression. */
-export function fieldSql(scope: Scope, name: string): RawBuilder<unknown> {
-  const field = fieldOf(scope.def, name);
-  if (field.computed) return sql.raw(field.computed(scope.alias));
-  return sql.ref(`${scope.alias}.${field.column ?? name}`);
+export function fieldSqlOf(scope: Scope, name: string): FieldSql {
+  const field = scope.model.byName.get(name);
+  if (!field)
+    throw new AppError('odata_unknown', `Unknown field "${clip(name)}" on resource "${scope.def.name}"`);
+  return field;
+}
+
+/** The SQL text of a field on a scope: a quoted column, or the computed expression (model SQL). */
+export function fieldText(scope: Scope, field: FieldSql): string {
+  return field.column === null
+    ? (field.def.computed as (a: string) => string)(scope.alias)
+    : scope.q + field.column;
+}
+
+export function fieldSql(scope: Scope, name: string): Fragment {
+  return new Fragment(fieldText(scope, fieldSqlOf(scope, name)));
 }
 
 /** The condition tying a child scope to its parent through a navigation. */
-export function joinCondition(
-  nav: NavigationDef,
-  parent: Scope,
-  child: Scope,
-  env: CompileEnv,
-): RawBuilder<unknown> {
+export function joinCondition(nav: NavigationDef, parent: Scope, child: Scope, env: CompileEnv): Fragment {
   switch (nav.kind) {
     case 'one':
-      return sql`${sql.ref(`${child.alias}.id`)} = ${fieldSql(parent, nav.localField)}`;
+      return new Fragment(`${child.q}."id" = ${fieldText(parent, fieldSqlOf(parent, nav.localField))}`);
     case 'many':
-      return sql`${fieldSql(child, nav.remoteField)} = ${sql.ref(`${parent.alias}.id`)}`;
+      return new Fragment(`${fieldText(child, fieldSqlOf(child, nav.remoteField))} = ${parent.q}."id"`);
     case 'caller-user':
       // Pairs the (already permission-filtered) parent with the calling user only.
       return env.principal?.kind === 'user'
-        ? sql`${sql.ref(`${child.alias}.actor`)} = ${new PrincipalSlot('actorId')}`
-        : sql`1 = 0`;
+        ? sql`${new Fragment(`${child.q}."actor"`)} = ${ACTOR_ID}`
+        : FALSE;
   }
 }
 
-/** `FROM <table> <alias>`, identifiers quoted (the `user` table is a reserved word in PostgreSQL). */
-export function fromClause(scope: Scope): RawBuilder<unknown> {
-  return sql`${sql.table(scope.def.table)} ${sql.id(scope.alias)}`;
+const ACTOR_ID = new PrincipalSlot('actorId');
+
+/** `<table> <alias>`, identifiers quoted (the `user` table is a reserved word in PostgreSQL). */
+export function fromClause(scope: Scope): Fragment {
+  return new Fragment(`${scope.model.table} ${scope.q}`);
 }
 
 export function clip(text: string): string {

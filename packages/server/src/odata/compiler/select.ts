@@ -1,14 +1,17 @@
-import { type RawBuilder, sql } from 'kysely';
 import { AppError } from '../../errors/app-error.js';
 import type { ResourceDef } from '../../resources/model.js';
 import type { ExpandItem, OrderByItem, ParsedRequest, QueryOptions, ResourceKey } from '../ast.js';
 import { ParamSlot } from '../slots.js';
+import { jsonArray, limitOffset } from '../sql/dialect.js';
+import { type Fragment, SqlBuilder, sql } from '../sql/fragment.js';
 import { compilePredicate, countSubquery } from './expressions.js';
+import type { FieldSql } from './model-sql.js';
 import {
   type CompileEnv,
   clip,
-  fieldOf,
   fieldSql,
+  fieldSqlOf,
+  fieldText,
   fieldType,
   fromClause,
   joinCondition,
@@ -28,25 +31,28 @@ export interface RowShape {
 }
 
 const NO_VARS = new Map<string, Scope>();
+const COUNT_SHAPE: RowShape = { fields: [], expands: [] };
 
-/** `SELECT … FROM resource WHERE key AND filter AND permission ORDER BY … LIMIT …` */
+/**
+ * `SELECT … FROM resource WHERE permission AND key AND filter ORDER BY … LIMIT …`, written straight
+ * into SQL text (see sql/fragment.ts); every literal is a slot, every identifier from the model.
+ */
 export function compileRead(
   env: CompileEnv,
   def: ResourceDef,
   request: ParsedRequest,
-  extraWhere?: (scope: Scope) => RawBuilder<unknown>,
-): { query: RawBuilder<unknown>; shape: RowShape } {
+  extraWhere?: (scope: Scope) => Fragment,
+): { query: Fragment; shape: RowShape } {
   const scope = env.scope(def);
-  const where = rootWhere(env, scope, request, extraWhere);
   if (request.count) {
-    return {
-      query: sql`SELECT count(*) AS n FROM ${fromClause(scope)} WHERE ${where}`,
-      shape: { fields: [], expands: [] },
-    };
+    const where = rootWhere(env, scope, request, extraWhere);
+    return { query: sql`SELECT count(*) AS n FROM ${fromClause(scope)} WHERE ${where}`, shape: COUNT_SHAPE };
   }
-  const { columns, shape } = projection(env, scope, request.options);
-  const query = sql`SELECT ${sql.join(columns)} FROM ${fromClause(scope)} WHERE ${where}${orderAndPage(env, scope, request.options)}`;
-  return { query, shape };
+  const b = new SqlBuilder().raw('SELECT ');
+  const shape = projection(env, scope, request.options, b);
+  b.raw(` FROM ${scope.model.table} ${scope.q} WHERE `).add(rootWhere(env, scope, request, extraWhere));
+  orderAndPage(env, scope, request.options, b);
+  return { query: b.done(), shape };
 }
 
 /** The WHERE of the root: permission, key, $filter. Also used to select the rows of PATCH/DELETE. */
@@ -54,69 +60,86 @@ export function rootWhere(
   env: CompileEnv,
   scope: Scope,
   request: ParsedRequest,
-  extraWhere?: (scope: Scope) => RawBuilder<unknown>,
-): RawBuilder<unknown> {
-  const parts: RawBuilder<unknown>[] = [env.readable(scope)];
-  if (request.key) parts.push(keyCondition(scope, request.key));
-  if (request.options.filter)
-    parts.push(sql`(${compilePredicate(env, scope, NO_VARS, request.options.filter)})`);
-  if (extraWhere) parts.push(extraWhere(scope));
-  return sql.join(parts, sql.raw(' AND '));
+  extraWhere?: (scope: Scope) => Fragment,
+): Fragment {
+  const b = new SqlBuilder().add(env.readable(scope));
+  if (request.key) keyCondition(scope, request.key, b.raw(' AND '));
+  if (request.options.filter) {
+    b.raw(' AND (')
+      .add(compilePredicate(env, scope, NO_VARS, request.options.filter))
+      .raw(')');
+  }
+  if (extraWhere) b.raw(' AND ').add(extraWhere(scope));
+  return b.done();
 }
 
-function keyCondition(scope: Scope, key: ResourceKey): RawBuilder<unknown> {
+function keyCondition(scope: Scope, key: ResourceKey, b: SqlBuilder): void {
   const name = key.field ?? 'id';
   if (!scope.def.alternateKeys.includes(name)) {
     throw new AppError('odata_unknown', `"${clip(name)}" is not a key of resource "${scope.def.name}"`);
   }
-  const type = fieldType(fieldOf(scope.def, name));
+  const field = fieldSqlOf(scope, name);
+  const type = fieldType(field.def);
   const wanted = type === 'int' ? 'number' : 'string';
   if (key.value.type !== wanted) throw new AppError('odata_syntax', `The key "${name}" expects a ${wanted}`);
-  return sql`${fieldSql(scope, name)} = ${new ParamSlot(key.value.index, type === 'int' ? 'integer' : 'string')}`;
+  b.raw(`${fieldText(scope, field)} = `).slot(
+    new ParamSlot(key.value.index, type === 'int' ? 'integer' : 'string'),
+  );
 }
 
-function selectedFields(def: ResourceDef, options: QueryOptions): string[] {
-  if (options.select === null || options.select === '*') return Object.keys(def.fields);
-  const names: string[] = [];
+function selectedFields(scope: Scope, options: QueryOptions): readonly FieldSql[] {
+  if (options.select === null || options.select === '*') return scope.model.fields;
+  const fields: FieldSql[] = [];
   for (const name of options.select) {
-    if (Object.hasOwn(def.fields, name)) names.push(name);
-    else if (Object.hasOwn(def.navigations, name)) {
+    const field = scope.model.byName.get(name);
+    if (field) fields.push(field);
+    else if (Object.hasOwn(scope.def.navigations, name)) {
       throw new AppError('odata_unknown', `"${clip(name)}" is a navigation: use $expand=${clip(name)}`);
     } else {
-      throw new AppError('odata_unknown', `Unknown field "${clip(name)}" on resource "${def.name}"`);
+      throw new AppError('odata_unknown', `Unknown field "${clip(name)}" on resource "${scope.def.name}"`);
     }
   }
-  return names;
+  return fields;
 }
 
-function projection(
-  env: CompileEnv,
-  scope: Scope,
-  options: QueryOptions,
-): { columns: RawBuilder<unknown>[]; shape: RowShape } {
+/** Writes the select list into `b` and returns the shape of its rows. */
+function projection(env: CompileEnv, scope: Scope, options: QueryOptions, b: SqlBuilder): RowShape {
+  let fields = selectedFields(scope, options);
+  const expand = options.expand;
   // An expanded navigation replaces the foreign key of the same name (`belongs_to__application: [...]`).
-  const expanded = new Set((options.expand ?? []).map((item) => item.navigation));
-  const fieldNames = selectedFields(scope.def, options).filter((name) => !expanded.has(name));
-  const columns = fieldNames.map((name) => sql`${fieldSql(scope, name)} AS ${sql.id(name)}`);
-  const fields = fieldNames.map((name) => ({ name, type: fieldOf(scope.def, name).type }));
+  if (expand !== null) fields = withoutExpanded(fields, expand);
+  let first = true;
+  for (const field of fields) {
+    b.raw(first ? fieldText(scope, field) : `, ${fieldText(scope, field)}`).raw(field.as);
+    first = false;
+  }
+  const shapeFields =
+    fields === scope.model.fields
+      ? scope.model.allFields
+      : fields.map((f) => ({ name: f.name, type: f.type }));
+  if (expand === null) return { fields: shapeFields, expands: [] };
   const expands: RowShape['expands'][number][] = [];
-  const seen = new Set<string>();
-  for (const item of options.expand ?? []) {
-    if (seen.has(item.navigation))
-      throw new AppError('odata_syntax', `"${clip(item.navigation)}" is expanded twice`);
-    seen.add(item.navigation);
-    const compiled = expand(env, scope, item);
-    columns.push(sql`${compiled.sql} AS ${sql.id(item.navigation)}`);
+  for (let i = 0; i < expand.length; i++) {
+    const item = expand[i] as ExpandItem;
+    for (let j = 0; j < i; j++) {
+      if ((expand[j] as ExpandItem).navigation === item.navigation)
+        throw new AppError('odata_syntax', `"${clip(item.navigation)}" is expanded twice`);
+    }
+    const compiled = expandSql(env, scope, item);
+    // The name is a model navigation now: compiling it looked it up.
+    if (!first) b.raw(', ');
+    first = false;
+    b.add(compiled.sql).raw(` AS "${item.navigation}"`);
     expands.push({ name: item.navigation, count: item.kind === 'expandCount', shape: compiled.shape });
   }
-  return { columns, shape: { fields, expands } };
+  return { fields: shapeFields, expands };
 }
 
-function expand(
+function expandSql(
   env: CompileEnv,
   parent: Scope,
   item: ExpandItem,
-): { sql: RawBuilder<unknown>; shape: RowShape | null } {
+): { sql: Fragment; shape: RowShape | null } {
   if (item.kind === 'expandCount') {
     const filter = item.filter;
     const count = countSubquery(env, parent, item.navigation, (child) =>
@@ -126,60 +149,54 @@ function expand(
   }
   const nav = requireNavigation(parent.def, item.navigation);
   const child = env.scope(targetOf(nav));
-  const { columns, shape } = projection(env, child, item.options);
-  const filter = item.options.filter
-    ? sql` AND (${compilePredicate(env, child, NO_VARS, item.options.filter)})`
-    : sql``;
-  const inner = sql`SELECT ${sql.join(columns)} FROM ${fromClause(child)} WHERE ${joinCondition(nav, parent, child, env)} AND ${env.readable(child)}${filter}${orderAndPage(env, child, item.options)}`;
-  return { sql: jsonArray(env, inner, shape), shape };
+  const inner = new SqlBuilder().raw('SELECT ');
+  const shape = projection(env, child, item.options, inner);
+  inner
+    .raw(` FROM ${child.model.table} ${child.q} WHERE `)
+    .add(joinCondition(nav, parent, child, env))
+    .raw(' AND ')
+    .add(env.readable(child));
+  if (item.options.filter) {
+    inner
+      .raw(' AND (')
+      .add(compilePredicate(env, child, NO_VARS, item.options.filter))
+      .raw(')');
+  }
+  orderAndPage(env, child, item.options, inner);
+  return { sql: jsonArray(env.dialect, inner.done(), shape), shape };
 }
 
-/** Aggregates the inner rows into a JSON array; the only dialect-specific SQL of the compiler. */
-function jsonArray(env: CompileEnv, inner: RawBuilder<unknown>, shape: RowShape): RawBuilder<unknown> {
-  if (env.dialect === 'postgres') {
-    return sql`(SELECT coalesce(json_agg(row_to_json(x)), '[]'::json) FROM (${inner}) x)`;
-  }
-  // SQLite loses the JSON subtype across subqueries: nested arrays are re-marked with json().
-  const pairs: RawBuilder<unknown>[] = [];
-  for (const f of shape.fields) pairs.push(sql`${sql.lit(f.name)}, ${sql.ref(`x.${f.name}`)}`);
-  for (const e of shape.expands) {
-    pairs.push(
-      e.count
-        ? sql`${sql.lit(e.name)}, ${sql.ref(`x.${e.name}`)}`
-        : sql`${sql.lit(e.name)}, json(${sql.ref(`x.${e.name}`)})`,
-    );
-  }
-  return sql`(SELECT json_group_array(json_object(${sql.join(pairs)})) FROM (${inner}) x)`;
-}
-
-function orderAndPage(env: CompileEnv, scope: Scope, options: QueryOptions): RawBuilder<unknown> {
-  const terms = (options.orderby ?? []).map((item) => orderTerm(env, scope, item));
+function orderAndPage(env: CompileEnv, scope: Scope, options: QueryOptions, b: SqlBuilder): void {
+  b.raw(' ORDER BY ');
+  for (const item of options.orderby ?? []) b.add(orderTerm(env, scope, item)).raw(', ');
   // A final id tiebreak keeps paging stable and results identical across dialects.
-  terms.push(sql`${sql.ref(`${scope.alias}.id`)} ASC`);
-  let tail = sql` ORDER BY ${sql.join(terms)}`;
-  if (options.top !== null) tail = sql`${tail} LIMIT ${sql.raw(String(options.top))}`;
-  else if (options.skip !== null && env.dialect === 'sqlite') tail = sql`${tail} LIMIT -1`;
-  if (options.skip !== null) tail = sql`${tail} OFFSET ${sql.raw(String(options.skip))}`;
-  return tail;
+  b.raw(`${scope.q}."id" ASC`).raw(limitOffset(env.dialect, options.top, options.skip));
 }
 
-function orderTerm(env: CompileEnv, scope: Scope, item: OrderByItem): RawBuilder<unknown> {
+function orderTerm(env: CompileEnv, scope: Scope, item: OrderByItem): Fragment {
   const value = orderPathSql(env, scope, item.path);
   // SQLite and PostgreSQL disagree on where NULLs sort; pin SQLite's behaviour on both.
   return item.direction === 'asc' ? sql`${value} ASC NULLS FIRST` : sql`${value} DESC NULLS LAST`;
 }
 
 /** An $orderby path: a field, possibly through to-one navigations (each hop permission-filtered). */
-function orderPathSql(env: CompileEnv, scope: Scope, path: readonly string[]): RawBuilder<unknown> {
+function orderPathSql(env: CompileEnv, scope: Scope, path: readonly string[]): Fragment {
   const [first, ...rest] = path;
   if (first === undefined) throw new AppError('odata_syntax', 'Empty $orderby path');
-  if (rest.length === 0) {
-    fieldOf(scope.def, first);
-    return fieldSql(scope, first);
-  }
+  if (rest.length === 0) return fieldSql(scope, first);
   const nav = requireNavigation(scope.def, first);
   if (nav.kind !== 'one')
     throw new AppError('odata_syntax', `Cannot order by the collection "${clip(first)}"`);
   const child = env.scope(targetOf(nav));
   return sql`(SELECT ${orderPathSql(env, child, rest)} FROM ${fromClause(child)} WHERE ${joinCondition(nav, scope, child, env)} AND ${env.readable(child)})`;
+}
+
+function withoutExpanded(fields: readonly FieldSql[], expand: readonly ExpandItem[]): readonly FieldSql[] {
+  const kept: FieldSql[] = [];
+  for (const field of fields) {
+    let expanded = false;
+    for (const item of expand) if (item.navigation === field.name) expanded = true;
+    if (!expanded) kept.push(field);
+  }
+  return kept;
 }

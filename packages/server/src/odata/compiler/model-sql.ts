@@ -1,0 +1,65 @@
+import type { FieldDef, FieldType, ResourceDef } from '../../resources/model.js';
+import { RESOURCES } from '../../resources/model.js';
+import { quoteId } from '../sql/fragment.js';
+
+/** One field's SQL pieces, rendered once from the model when the module loads. */
+export interface FieldSql {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly def: FieldDef;
+  /** `."column"`, to follow a quoted alias; null for computed fields. */
+  readonly column: string | null;
+  /** ` AS "name"` */
+  readonly as: string;
+}
+
+/** The SQL view of a resource: quoted table and fields in model order. */
+export interface ResourceSql {
+  readonly table: string;
+  readonly fields: readonly FieldSql[];
+  readonly byName: ReadonlyMap<string, FieldSql>;
+  /** The row shape of a whole-row select (no expansion): shared, never mutated. */
+  readonly allFields: readonly { readonly name: string; readonly type: FieldType }[];
+}
+
+/** Identifiers reach SQL only from here; this pattern keeps quoting trivially correct. */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function identifier(name: string, what: string): string {
+  if (!IDENTIFIER.test(name)) throw new Error(`model error: ${what} "${name}" is not a plain identifier`);
+  return name;
+}
+
+function build(def: ResourceDef): ResourceSql {
+  identifier(def.name, 'resource');
+  const fields: FieldSql[] = [];
+  for (const [name, field] of Object.entries(def.fields)) {
+    identifier(name, `field of ${def.name}`);
+    if (field.computed) {
+      // `?` is the placeholder of compiled SQL: model SQL must not contain one.
+      if (field.computed('t0').includes('?')) throw new Error(`model error: "?" in ${def.name}.${name}`);
+    }
+    fields.push({
+      name,
+      type: field.type,
+      def: field,
+      column: field.computed ? null : `.${quoteId(identifier(field.column ?? name, 'column'))}`,
+      as: ` AS ${quoteId(name)}`,
+    });
+  }
+  for (const nav of Object.keys(def.navigations)) identifier(nav, `navigation of ${def.name}`);
+  return {
+    table: quoteId(identifier(def.table, 'table')),
+    fields,
+    byName: new Map(fields.map((f) => [f.name, f])),
+    allFields: fields.map((f) => ({ name: f.name, type: f.type })),
+  };
+}
+
+const MODEL_SQL = new Map<ResourceDef, ResourceSql>(Object.values(RESOURCES).map((def) => [def, build(def)]));
+
+export function resourceSql(def: ResourceDef): ResourceSql {
+  const found = MODEL_SQL.get(def);
+  if (!found) throw new Error(`model error: ${def.name} is not in RESOURCES`);
+  return found;
+}
