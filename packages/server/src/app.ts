@@ -10,6 +10,7 @@ import { CredentialCache } from './auth/credential-cache.js';
 import { InvalidationBus } from './auth/invalidation-bus.js';
 import type { LoginLimiters } from './auth/login.service.js';
 import { RateLimiter } from './auth/rate-limiter.js';
+import { createThrottles, registerThrottling } from './auth/throttle.js';
 import type { Clock } from './config/clock.js';
 import type { Config } from './config/config.js';
 import type { DerivedKeys } from './config/secrets.js';
@@ -19,9 +20,11 @@ import { registerDeviceRoutes } from './devices/devices.routes.js';
 import type { Database } from './db/database.js';
 import { AppError } from './errors/app-error.js';
 import { sendError } from './errors/handler.js';
+import { hardeningOptions, registerHardening } from './http/hardening.js';
 import { registerODataRoutes } from './odata/odata.routes.js';
 import { ODataService } from './odata/odata.service.js';
 import { registerSessionRoutes } from './sessions/sessions.routes.js';
+import { registerSignedRequests } from './signatures/index.js';
 import { registerAdminRoutes } from './users/admin.routes.js';
 
 declare module 'fastify' {
@@ -65,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 512 },
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    ...hardeningOptions(deps.config),
   });
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
@@ -81,7 +85,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return payload;
   });
 
+  registerHardening(app, deps.config);
+  registerThrottling(app, createThrottles(deps.config.rateLimit, deps.clock));
   registerAuthentication(app, new Authenticator(ctx, cache, usage));
+  registerSignedRequests(app, ctx, cache, usage);
   await bus.start();
   usage.start();
   app.addHook('onClose', async () => {

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import type { SigningColumns } from '../signatures/signing-settings.js';
 
 /** A key row joined with whatever owns its actor: a user, a fleet (provisioning) or a device. */
 export interface KeyOwnerRow {
@@ -66,6 +67,8 @@ export interface NewKeyRow {
   readonly headerOnly: boolean;
   readonly createdByActor: number | null;
   readonly now: number;
+  /** RFC 9421 signing (src/signatures/signing-settings.ts); absent for ordinary keys. */
+  readonly signing?: SigningColumns | undefined;
 }
 
 export async function insertKey(db: Database, key: NewKeyRow): Promise<number> {
@@ -85,9 +88,10 @@ export async function insertKey(db: Database, key: NewKeyRow): Promise<number> {
       scopes: key.scopes,
       fleet_ids: key.fleetIds,
       header_only: key.headerOnly ? 1 : 0,
-      signing_alg: null,
-      signing_secret: null,
-      signing_public_key: null,
+      requires_signature: key.signing?.requiresSignature ? 1 : 0,
+      signing_alg: key.signing?.signingAlg ?? null,
+      signing_secret: key.signing?.signingSecret ?? null,
+      signing_public_key: key.signing?.signingPublicKey ?? null,
       last_used_at: null,
       rotated_to: null,
       created_by__actor: key.createdByActor,
@@ -107,6 +111,9 @@ export interface KeyDetailsRow {
   readonly scopes: string | null;
   readonly fleet_ids: string | null;
   readonly header_only: number;
+  readonly requires_signature: number;
+  readonly signing_alg: string | null;
+  readonly signing_public_key: string | null;
 }
 
 export async function findKeyDetails(db: Database, id: number): Promise<KeyDetailsRow | undefined> {
@@ -122,6 +129,9 @@ export async function findKeyDetails(db: Database, id: number): Promise<KeyDetai
       'scopes',
       'fleet_ids',
       'header_only',
+      'requires_signature',
+      'signing_alg',
+      'signing_public_key',
     ])
     .where('id', '=', id)
     .executeTakeFirst();

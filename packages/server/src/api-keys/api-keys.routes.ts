@@ -3,6 +3,7 @@ import { principalOf } from '../auth/auth.routes.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
 import { ANY_USER } from '../http/route-config.js';
+import { type SigningInput, signingSchema } from '../signatures/signing-settings.js';
 import {
   createActorKey,
   createNamedUserKey,
@@ -27,6 +28,8 @@ const namedKeyBody = {
     scopes: { type: ['array', 'null'], maxItems: 16, items: { type: 'string', maxLength: 32 } },
     fleets: { type: ['array', 'null'], maxItems: 100, items: { type: ['integer', 'string'] } },
     headerOnly: { type: 'boolean' },
+    signing: signingSchema,
+    requiresSignature: { type: 'boolean' },
   },
 } as const;
 
@@ -41,8 +44,11 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
   app.post<{ Body: NamedKeyInput }>(
     '/api-key/user/full',
     { config: balena, schema: { body: namedKeyBody } },
-    async (request, reply) =>
-      sendKey(reply, await createNamedUserKey(ctx, principalOf(request), request.body)),
+    async (request, reply) => {
+      const issued = await createNamedUserKey(ctx, principalOf(request), request.body);
+      // balena's answer is the bare key; a signing key (Mooring's addition) also carries its material.
+      return issued.signing ? reply.code(200).send(issued) : sendKey(reply, issued.key);
+    },
   );
 
   const v2 = async (request: import('fastify').FastifyRequest, reply: FastifyReply) => {
@@ -114,7 +120,10 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
     );
   }
 
-  app.post<{ Params: { id: number }; Body: { gracePeriodSeconds: number } }>(
+  app.post<{
+    Params: { id: number };
+    Body: { gracePeriodSeconds: number; signing?: SigningInput | null; requiresSignature?: boolean };
+  }>(
     '/mooring/v1/keys/:id/rotate',
     {
       config: { access: ANY_USER, wire: 'mooring' },
@@ -124,11 +133,15 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
           type: 'object',
           additionalProperties: false,
           required: ['gracePeriodSeconds'],
-          properties: { gracePeriodSeconds: { type: 'integer', minimum: 0, maximum: 604_800 } },
+          properties: {
+            gracePeriodSeconds: { type: 'integer', minimum: 0, maximum: 604_800 },
+            signing: signingSchema,
+            requiresSignature: { type: 'boolean' },
+          },
         },
       },
     },
     async (request) =>
-      rotateKey(ctx, principalOf(request), request.params.id, request.body.gracePeriodSeconds),
+      rotateKey(ctx, principalOf(request), request.params.id, request.body.gracePeriodSeconds, request.body),
   );
 }

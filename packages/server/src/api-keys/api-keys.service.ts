@@ -7,6 +7,14 @@ import { AppError } from '../errors/app-error.js';
 import { bindPrincipal } from '../permissions/bind.js';
 import { type RowFilter, rowFilter } from '../permissions/permissions.js';
 import { findKeyDetails, insertKey, markRotated } from './api-keys.repository.js';
+import {
+  carryOverSigning,
+  materializeSigning,
+  planSigning,
+  type SigningInput,
+  type SigningPlan,
+  type SigningReveal,
+} from '../signatures/signing-settings.js';
 import { hashApiKey } from './key-hash.js';
 import { FULL_AREAS, limitsFromColumns, parseScopes, withinLimits } from './limits.js';
 
@@ -22,6 +30,17 @@ export interface NamedKeyInput extends KeyInput {
   readonly scopes?: string[] | null;
   readonly fleets?: (number | string)[] | null;
   readonly headerOnly?: boolean;
+  /** RFC 9421 signing (docs/signatures.md); `requiresSignature` refuses the bearer and query forms. */
+  readonly signing?: SigningInput | null;
+  readonly requiresSignature?: boolean;
+}
+
+/** A new key as shown once: the key itself and, for signing keys, the signing material. */
+export interface IssuedKey {
+  readonly key: string;
+  readonly keyId: string;
+  readonly signing: SigningReveal | undefined;
+  readonly requiresSignature: boolean;
 }
 
 const MAX_GRACE_SECONDS = 7 * 86_400;
@@ -31,7 +50,7 @@ export async function createNamedUserKey(
   ctx: AppContext,
   principal: Principal,
   input: NamedKeyInput,
-): Promise<string> {
+): Promise<IssuedKey> {
   requireFreshSession(ctx, principal);
   if (typeof input.name !== 'string' || input.name.trim() === '')
     throw new AppError('validation', 'name is required');
@@ -39,6 +58,7 @@ export async function createNamedUserKey(
   const fleetIds = await resolveFleets(ctx, principal, input.fleets);
   const limits: KeyLimits | undefined =
     areas === null && fleetIds === null ? undefined : { areas: areas ?? FULL_AREAS, fleetIds };
+  const signing = planSigning(input.signing, input.requiresSignature);
   return issueKey(ctx, principal, {
     kind: 'user',
     actorId: principal.actorId,
@@ -47,6 +67,7 @@ export async function createNamedUserKey(
     expiry: parseExpiry(input.expiryDate),
     limits,
     headerOnly: input.headerOnly ?? false,
+    signing,
   });
 }
 
@@ -64,7 +85,7 @@ export async function createActorKey(
 ): Promise<string> {
   const resource = target.kind === 'provisioning' ? 'application' : 'device';
   const actorId = await writableActor(ctx, principal, resource, target.id);
-  return issueKey(ctx, principal, {
+  const issued = await issueKey(ctx, principal, {
     kind: target.kind,
     actorId,
     name: input.name ?? null,
@@ -72,7 +93,9 @@ export async function createActorKey(
     expiry: parseExpiry(input.expiryDate),
     limits: undefined,
     headerOnly: false,
+    signing: undefined,
   });
+  return issued.key;
 }
 
 /** Rotation: a successor with the same name, description and limits; the old key expires after the grace. */
@@ -81,7 +104,8 @@ export async function rotateKey(
   principal: Principal,
   keyId: number,
   graceSeconds: number,
-): Promise<{ id: number; key: string; previousExpiresAt: string }> {
+  signingChange?: { signing?: SigningInput | null; requiresSignature?: boolean },
+): Promise<RotatedKey> {
   if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
     throw new AppError('validation', `gracePeriodSeconds must be an integer from 0 to ${MAX_GRACE_SECONDS}`);
   }
@@ -91,7 +115,18 @@ export async function rotateKey(
   if (key.kind === 'user') requireFreshSession(ctx, principal);
   const now = ctx.clock.now();
   const limits = limitsFromColumns(key.scopes, key.fleet_ids);
-  const secret = await issueKey(ctx, principal, {
+  // The signing mode carries over unless the caller changes it (a fresh HMAC secret either way).
+  const signing =
+    signingChange?.signing !== undefined
+      ? planSigning(signingChange.signing, signingChange.requiresSignature)
+      : carryOverSigning(
+          signingChange?.requiresSignature === undefined
+            ? key
+            : { ...key, requires_signature: signingChange.requiresSignature ? 1 : 0 },
+        );
+  if (signingChange?.requiresSignature === true && signing === undefined)
+    throw new AppError('validation', 'requiresSignature needs signing settings ({ "alg": … })');
+  const issued = await issueKey(ctx, principal, {
     kind: key.kind,
     actorId: key.is_of__actor,
     name: key.name,
@@ -99,15 +134,29 @@ export async function rotateKey(
     expiry: key.expiry_date,
     limits,
     headerOnly: key.header_only === 1,
+    signing,
   });
-  const successor = await findSuccessorId(ctx, secret);
+  const successor = await findSuccessorId(ctx, issued.key);
   const previousExpiry = Math.min(now + graceSeconds * 1000, key.expiry_date ?? Number.POSITIVE_INFINITY);
   if (!(await markRotated(ctx.db, keyId, successor, previousExpiry, now))) {
     throw new AppError('conflict', 'This key was already rotated');
   }
   await ctx.invalidateCredentials();
   await audit(ctx, principal, 'api_key.rotated', { keyId, successor, graceSeconds });
-  return { id: successor, key: secret, previousExpiresAt: new Date(previousExpiry).toISOString() };
+  return {
+    id: successor,
+    key: issued.key,
+    previousExpiresAt: new Date(previousExpiry).toISOString(),
+    ...(issued.signing ? { signing: issued.signing, requiresSignature: issued.requiresSignature } : {}),
+  };
+}
+
+export interface RotatedKey {
+  readonly id: number;
+  readonly key: string;
+  readonly previousExpiresAt: string;
+  readonly signing?: SigningReveal;
+  readonly requiresSignature?: boolean;
 }
 
 interface IssueRequest {
@@ -118,15 +167,19 @@ interface IssueRequest {
   readonly expiry: number | null;
   readonly limits: KeyLimits | undefined;
   readonly headerOnly: boolean;
+  readonly signing: SigningPlan | undefined;
 }
 
-async function issueKey(ctx: AppContext, principal: Principal, request: IssueRequest): Promise<string> {
+async function issueKey(ctx: AppContext, principal: Principal, request: IssueRequest): Promise<IssuedKey> {
   if (!withinLimits(request.limits, principal.limits)) {
     throw new AppError('forbidden', 'A limited key cannot create a key with more rights than itself');
   }
   if (request.name !== null && request.name.length > 1564)
     throw new AppError('validation', 'name is too long');
   const generated = generateApiKey(request.kind);
+  const signing = request.signing
+    ? materializeSigning(ctx.keys.encryption, generated.publicId, request.signing)
+    : undefined;
   const now = ctx.clock.now();
   const id = await insertKey(ctx.db, {
     isOfActor: request.actorId,
@@ -142,9 +195,15 @@ async function issueKey(ctx: AppContext, principal: Principal, request: IssueReq
     headerOnly: request.headerOnly,
     createdByActor: principal.actorId,
     now,
+    signing: signing?.columns,
   });
   await audit(ctx, principal, 'api_key.created', { keyId: id, kind: request.kind, name: request.name });
-  return generated.key;
+  return {
+    key: generated.key,
+    keyId: generated.publicId,
+    signing: signing?.reveal,
+    requiresSignature: signing?.columns.requiresSignature ?? false,
+  };
 }
 
 async function findSuccessorId(ctx: AppContext, key: string): Promise<number> {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import type { RouteAccess } from '../http/route-config.js';
+import { isSigned } from '../signatures/is-signed.js';
 import type { Authenticator } from './authenticator.js';
 import { extractCredential } from './credentials.js';
 import type { Principal } from './principal.js';
@@ -29,6 +30,7 @@ export function registerAuthentication(app: FastifyInstance, authenticator: Auth
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (!access) return; // 404 handler
+    if (isSigned(request)) return; // RFC 9421: verified against the raw body in preParsing (src/signatures)
     const credential = extractCredential(request);
     if (credential) {
       const principal = await authenticator.resolve(credential);

@@ -77,7 +77,8 @@ export class Authenticator {
   }
 }
 
-function keyPrincipal(row: KeyOwnerRow): Principal | null {
+/** Also used by the signature verifier (src/signatures), which loads key rows by public id. */
+export function keyPrincipal(row: KeyOwnerRow): Principal | null {
   const base = {
     actorId: row.is_of__actor,
     via: 'api-key' as const,

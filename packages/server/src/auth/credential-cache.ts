@@ -1,3 +1,4 @@
+import type { VerificationKey } from '@mooring/protocol';
 import type { Clock } from '../config/clock.js';
 import type { Principal } from './principal.js';
 
@@ -9,6 +10,8 @@ export interface CachedCredential {
   readonly headerOnly: boolean;
   /** The key is only accepted as an RFC 9421 signing key. */
   readonly requiresSignature: boolean;
+  /** Decrypted/imported RFC 9421 key material (src/signatures), cached under `g:<public id>`. */
+  readonly signingKey?: VerificationKey;
 }
 
 interface Entry extends CachedCredential {

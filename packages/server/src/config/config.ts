@@ -22,6 +22,24 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Device heartbeats (COMPAT.md A9); seconds instead of minutes for demos and browser tests. */
   readonly heartbeat: HeartbeatConfig;
+  /** RFC 9421 `created` must be within this many seconds of the server clock (docs/signatures.md). */
+  readonly signatureMaxSkewSeconds: number;
+  /** Longest accepted request target (414 above) and total size of the header lines (431 above). */
+  readonly maxUrlLength: number;
+  readonly maxHeaderBytes: number;
+  /** Request throttling (docs/adr/0003-rate-limits.md); a limit of 0 switches that limiter off. */
+  readonly rateLimit: RateLimitConfig;
+}
+
+export interface RateLimitConfig {
+  readonly windowSeconds: number;
+  /** Requests per window per client IP. */
+  readonly perIp: number;
+  /** Requests per window per credential (API key, session, signing key). */
+  readonly perCredential: number;
+  /** Failed authentications (401) per IP within `authFailureWindowSeconds`; then 429 for as long. */
+  readonly authFailures: number;
+  readonly authFailureWindowSeconds: number;
 }
 
 export interface HeartbeatConfig {
@@ -108,6 +126,16 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       offlineGraceMs: integer(get, 'MOORING_HEARTBEAT_OFFLINE_GRACE_MS', 15_000, 0, DAY_MS),
       flushIntervalMs: integer(get, 'MOORING_HEARTBEAT_FLUSH_INTERVAL_MS', 1000, 10, DAY_MS),
       sweepIntervalMs: integer(get, 'MOORING_HEARTBEAT_SWEEP_INTERVAL_MS', 1000, 10, DAY_MS),
+    }),
+    signatureMaxSkewSeconds: integer(get, 'MOORING_SIGNATURE_MAX_SKEW_SECONDS', 300, 1, 3600),
+    maxUrlLength: integer(get, 'MOORING_MAX_URL_LENGTH', 8192, 256, 65_536),
+    maxHeaderBytes: integer(get, 'MOORING_MAX_HEADER_BYTES', 16_384, 1024, 65_536),
+    rateLimit: Object.freeze({
+      windowSeconds: integer(get, 'MOORING_RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
+      perIp: integer(get, 'MOORING_RATE_LIMIT_PER_IP', 20_000, 0, 100_000_000),
+      perCredential: integer(get, 'MOORING_RATE_LIMIT_PER_CREDENTIAL', 10_000, 0, 100_000_000),
+      authFailures: integer(get, 'MOORING_AUTH_FAILURE_LIMIT', 100, 0, 1_000_000),
+      authFailureWindowSeconds: integer(get, 'MOORING_AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
     }),
   });
 }

@@ -126,6 +126,12 @@ export interface DeviceStatusEventTable {
   at: Millis;
 }
 
+export interface SignatureNonceTable {
+  key_id: string;
+  nonce: string;
+  expires_at: Millis;
+}
+
 export interface DB {
   api_key: ApiKeyTable;
   application: ApplicationTable;
@@ -137,4 +143,5 @@ export interface DB {
   session: SessionTable;
   audit_event: AuditEventTable;
   device_status_event: DeviceStatusEventTable;
+  signature_nonce: SignatureNonceTable;
 }

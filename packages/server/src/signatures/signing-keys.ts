@@ -1,0 +1,98 @@
+import type { VerificationKey } from '@mooring/protocol';
+import { keyPrincipal } from '../auth/authenticator.js';
+import type { CachedCredential, CredentialCache } from '../auth/credential-cache.js';
+import type { AppContext } from '../context.js';
+import { openSecret } from './secret-box.js';
+
+/**
+ * keyid → the key's principal and verification key. Decrypting an HMAC secret and importing a
+ * WebCrypto key cost more than the signature check itself, so the result is cached in the
+ * credential cache next to bearer keys: the same revocation (local clear + LISTEN/NOTIFY) and expiry
+ * rules drop it. Unknown, revoked, expired, non-signing and undecryptable keys all resolve to null.
+ */
+export class SigningKeys {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly cache: CredentialCache,
+  ) {}
+
+  async resolve(publicId: string): Promise<CachedCredential | null> {
+    const cacheKey = `g:${publicId}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    const row = await this.ctx.db.kysely
+      .selectFrom('api_key as k')
+      .leftJoin('user as u', 'u.actor', 'k.is_of__actor')
+      .leftJoin('application as a', 'a.actor', 'k.is_of__actor')
+      .leftJoin('device as d', 'd.actor', 'k.is_of__actor')
+      .select([
+        'k.id',
+        'k.key_hash',
+        'k.kind',
+        'k.expiry_date',
+        'k.header_only',
+        'k.requires_signature',
+        'k.scopes',
+        'k.fleet_ids',
+        'k.is_of__actor',
+        'k.signing_alg',
+        'k.signing_secret',
+        'k.signing_public_key',
+        'u.id as user_id',
+        'u.is_admin',
+        'a.id as application_id',
+        'd.id as device_id',
+        'd.belongs_to__application as device_application',
+      ])
+      .where('k.public_id', '=', publicId)
+      .executeTakeFirst();
+    if (!row || row.signing_alg === null) return null;
+    if (row.expiry_date !== null && row.expiry_date <= this.ctx.clock.now()) return null;
+    const base = keyPrincipal(row);
+    const signingKey = await this.importKey(
+      publicId,
+      row.signing_alg,
+      row.signing_secret,
+      row.signing_public_key,
+    );
+    if (!base || !signingKey) return null;
+    const credential: CachedCredential = {
+      principal: { ...base, via: 'signature' },
+      expiresAt: row.expiry_date,
+      headerOnly: true,
+      requiresSignature: row.requires_signature === 1,
+      signingKey,
+    };
+    this.cache.set(cacheKey, credential);
+    return credential;
+  }
+
+  private async importKey(
+    publicId: string,
+    alg: string,
+    sealed: string | null,
+    publicKey: string | null,
+  ): Promise<VerificationKey | null> {
+    const subtle = globalThis.crypto.subtle;
+    if (alg === 'hmac-sha256' && sealed !== null) {
+      const secret = openSecret(this.ctx.keys.encryption, publicId, sealed);
+      if (!secret) {
+        this.ctx.log.error(
+          { keyPublicId: publicId },
+          'stored signing secret does not decrypt (wrong MOORING_SECRET?)',
+        );
+        return null;
+      }
+      // Verify-only, non-extractable: the plaintext secret does not outlive this function.
+      const key = await subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+      secret.fill(0);
+      return { alg: 'hmac-sha256', secret: key };
+    }
+    if (alg === 'ed25519' && publicKey !== null) {
+      const raw = new Uint8Array(Buffer.from(publicKey, 'base64url'));
+      const key = await subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
+      return { alg: 'ed25519', publicKey: key };
+    }
+    return null;
+  }
+}

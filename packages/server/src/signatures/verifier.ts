@@ -1,0 +1,155 @@
+import {
+  type HeaderValue,
+  parseDictionary,
+  type ReceivedRequest,
+  requiredComponents,
+  type SignatureFailureReason,
+  type VerificationKey,
+  verifyContentDigest,
+  verifyRequestSignature,
+} from '@mooring/protocol';
+import type { CachedCredential } from '../auth/credential-cache.js';
+import type { Principal } from '../auth/principal.js';
+import type { Clock } from '../config/clock.js';
+import type { NonceStore } from './nonce-store.js';
+import type { SigningKeys } from './signing-keys.js';
+
+/** Why a signed request was refused. Reasons after `unknown_key` are reported as one (no oracle). */
+export type SignatureRefusal = SignatureFailureReason | 'replayed';
+
+export type SignatureOutcome =
+  | { readonly ok: true; readonly principal: Principal }
+  | {
+      readonly ok: false;
+      /** The precise reason, for logs. */
+      readonly reason: SignatureRefusal;
+      /** What the client is told: the reason, except key-dependent ones, which all read `invalid_signature`. */
+      readonly error: string;
+      readonly message: string;
+    };
+
+const KEY_DEPENDENT: ReadonlySet<SignatureRefusal> = new Set([
+  'unknown_key',
+  'alg_mismatch',
+  'bad_signature',
+]);
+
+/** The request as the client signed it: the request line, Host, every header and the raw body. */
+export interface SignedRequestParts {
+  readonly method: string;
+  readonly authority: string;
+  /** The request target as received (`/path?query`), never decoded or normalised. */
+  readonly url: string;
+  readonly scheme: string;
+  readonly headers: Readonly<Record<string, HeaderValue>>;
+  readonly body: Uint8Array | undefined;
+}
+
+/**
+ * Verifies a request under Mooring's profile (docs/signatures.md) and claims its nonce. Everything
+ * decided before the key lookup (structure, coverage, parameters, time, the body digest) is
+ * explained precisely: it depends only on what the client sent, so saying it reveals nothing.
+ * Everything after it (unknown key, wrong algorithm, wrong signature) gets one message, so the
+ * answer does not tell whether a key id exists.
+ */
+export class SignatureVerifier {
+  constructor(
+    private readonly keys: SigningKeys,
+    private readonly nonces: NonceStore,
+    private readonly clock: Clock,
+    private readonly maxSkewSeconds: number,
+  ) {}
+
+  async verify(parts: SignedRequestParts): Promise<SignatureOutcome> {
+    const queryAt = parts.url.indexOf('?');
+    const request: ReceivedRequest = {
+      method: parts.method,
+      authority: parts.authority,
+      path: queryAt === -1 ? parts.url : parts.url.slice(0, queryAt),
+      query: queryAt === -1 ? '' : parts.url.slice(queryAt),
+      scheme: parts.scheme,
+      headers: parts.headers,
+      ...(parts.body === undefined ? {} : { body: parts.body }),
+    };
+    const digestHeader = parts.headers['content-digest'];
+    if (typeof digestHeader === 'string') {
+      const digest = await verifyContentDigest(digestHeader, parts.body ?? new Uint8Array(0));
+      if (!digest.ok)
+        return this.refuse(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch', request);
+    }
+    let credential: CachedCredential | null = null;
+    const result = await verifyRequestSignature(
+      request,
+      async (keyId): Promise<VerificationKey | null> => {
+        credential = await this.keys.resolve(keyId);
+        return credential?.signingKey ?? null;
+      },
+      { now: this.clock.now(), maxSkewSeconds: this.maxSkewSeconds },
+    );
+    if (!result.ok) return this.refuse(result.reason, request);
+    const resolved = credential as CachedCredential | null;
+    if (!resolved) return this.refuse('unknown_key', request);
+    if (!(await this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt))) {
+      return this.refuse('replayed', request);
+    }
+    return { ok: true, principal: resolved.principal };
+  }
+
+  private refuse(reason: SignatureRefusal, request: ReceivedRequest): SignatureOutcome {
+    return {
+      ok: false,
+      reason,
+      error: KEY_DEPENDENT.has(reason) ? 'invalid_signature' : reason,
+      message: explain(reason, request, this.maxSkewSeconds),
+    };
+  }
+}
+
+/** What to tell the client for each refusal (also the `error_description` of WWW-Authenticate). */
+function explain(reason: SignatureRefusal, request: ReceivedRequest, skew: number): string {
+  switch (reason) {
+    case 'missing_headers':
+      return 'Signed requests need both Signature-Input and Signature headers with the same label';
+    case 'malformed':
+      return 'Signature-Input, Signature or Content-Digest is malformed (RFC 9421, RFC 8941, RFC 9530; see docs/signatures.md)';
+    case 'missing_component': {
+      const missing = missingComponents(request);
+      return `The signature must cover ${missing.length > 0 ? missing.map((c) => `"${c}"`).join(', ') : 'every required component'}`;
+    }
+    case 'missing_param':
+      return `The signature parameters must include ${missingParams(request).join(', ') || 'created, keyid and nonce'}`;
+    case 'expired':
+    case 'created_in_future':
+      return `The signature's created time must be within ${skew} s of the server clock (and before expires)`;
+    case 'digest_mismatch':
+      return 'Content-Digest does not match the request body (sha-256 or sha-512 of the exact bytes sent)';
+    case 'replayed':
+      return 'This nonce was already used: sign every request, including retries, afresh';
+    default:
+      return 'The signature does not verify for this key id';
+  }
+}
+
+function firstInput(request: ReceivedRequest): { covered: string[]; params: string[] } | null {
+  const header = request.headers['signature-input'];
+  if (typeof header !== 'string') return null;
+  const parsed = parseDictionary(header);
+  if (!parsed.ok) return null;
+  const first = parsed.value.values().next().value;
+  if (first?.kind !== 'inner-list') return null;
+  return {
+    covered: first.items.map((item) => (item.value.type === 'string' ? item.value.value : '')),
+    params: [...first.params.keys()],
+  };
+}
+
+function missingComponents(request: ReceivedRequest): string[] {
+  const input = firstInput(request);
+  const hasBody = (request.body?.length ?? 0) > 0;
+  return requiredComponents(request, hasBody).filter((c) => !input?.covered.includes(c));
+}
+
+function missingParams(request: ReceivedRequest): string[] {
+  const input = firstInput(request);
+  return ['created', 'keyid', 'nonce'].filter((p) => !input?.params.includes(p));
+}
