@@ -6,6 +6,8 @@ export default defineConfig({
     alias: {
       // Tests run against the sources; the build uses the compiled packages.
       '@mooring/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
+      '@mooring/sdk/node': fileURLToPath(new URL('./packages/sdk/src/node.ts', import.meta.url)),
+      '@mooring/sdk': fileURLToPath(new URL('./packages/sdk/src/index.ts', import.meta.url)),
     },
   },
   test: {

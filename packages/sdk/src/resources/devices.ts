@@ -1,0 +1,194 @@
+import { odataQuery, odataString } from '../odata-query.js';
+import type { Transport } from '../transport.js';
+import type { Device, HeartbeatState } from '../types.js';
+import { notFound, pathFor, type Ref, refId, resolveId } from './lookup.js';
+
+interface DeviceRow {
+  id: number;
+  uuid: string;
+  device_name: string;
+  belongs_to__application: Ref;
+  is_of__device_type: { slug: string }[] | { slug: string } | number | null;
+  api_heartbeat_state: HeartbeatState;
+  is_online: boolean;
+  overall_status: string;
+  last_connectivity_event: string | null;
+  created_at: string;
+  os_version: string | null;
+  supervisor_version: string | null;
+  ip_address: string | null;
+  note: string | null;
+}
+
+const QUERY = {
+  $select: [
+    'id',
+    'uuid',
+    'device_name',
+    'belongs_to__application',
+    'api_heartbeat_state',
+    'is_online',
+    'overall_status',
+    'last_connectivity_event',
+    'created_at',
+    'os_version',
+    'supervisor_version',
+    'ip_address',
+    'note',
+  ],
+  $expand: 'is_of__device_type($select=slug)',
+};
+
+function toDevice(row: DeviceRow): Device {
+  const type = row.is_of__device_type;
+  return {
+    id: row.id,
+    uuid: row.uuid,
+    name: row.device_name,
+    fleetId: refId(row.belongs_to__application),
+    deviceType: Array.isArray(type)
+      ? (type[0]?.slug ?? null)
+      : typeof type === 'object' && type !== null
+        ? type.slug
+        : null,
+    status: row.api_heartbeat_state,
+    isOnline: row.is_online,
+    overallStatus: row.overall_status,
+    lastConnectivityEvent: row.last_connectivity_event,
+    createdAt: row.created_at,
+    osVersion: row.os_version,
+    supervisorVersion: row.supervisor_version,
+    ipAddress: row.ip_address,
+    note: row.note,
+  };
+}
+
+const devicePath = (uuidOrId: number | string): string => pathFor('device', 'uuid', uuidOrId);
+
+/** Devices and their online status (driven by their state-endpoint heartbeat). */
+export class DevicesResource {
+  constructor(private readonly http: Transport) {}
+
+  /**
+   * Devices the caller can see, optionally of one fleet (id or slug) and/or in one heartbeat state.
+   *
+   * @example
+   * const offline = await client.devices.list({ fleet: 'admin/thermostats', status: 'offline' });
+   */
+  async list(options: { fleet?: number | string; status?: HeartbeatState } = {}): Promise<Device[]> {
+    const filters: string[] = [];
+    if (typeof options.fleet === 'number') filters.push(`belongs_to__application eq ${options.fleet}`);
+    else if (typeof options.fleet === 'string')
+      filters.push(`belongs_to__application/slug eq ${odataString(options.fleet.toLowerCase())}`);
+    if (options.status !== undefined) filters.push(`api_heartbeat_state eq ${odataString(options.status)}`);
+    const answer = await this.http.request<{ d: DeviceRow[] }>('GET', '/v7/device', {
+      query: odataQuery({
+        ...QUERY,
+        ...(filters.length > 0 ? { $filter: filters.join(' and ') } : {}),
+        $orderby: 'id asc',
+      }),
+    });
+    return answer.d.map(toDevice);
+  }
+
+  /**
+   * One device by uuid (full 32 or 62 hex characters) or numeric id.
+   *
+   * @example
+   * const device = await client.devices.get('5e2f0c4c6a3d4d3f9b1c0e8f7a6b5c4d');
+   */
+  async get(uuidOrId: number | string): Promise<Device> {
+    const answer = await this.http.request<{ d: DeviceRow[] }>('GET', devicePath(uuidOrId), {
+      query: odataQuery(QUERY),
+    });
+    const row = answer.d[0];
+    if (row === undefined) throw notFound('device', uuidOrId);
+    return toDevice(row);
+  }
+
+  /**
+   * Whether the device's heartbeat is current (`api_heartbeat_state` is `online`).
+   *
+   * @example
+   * if (!(await client.devices.isOnline(uuid))) alert(`${uuid} is down`);
+   */
+  async isOnline(uuidOrId: number | string): Promise<boolean> {
+    const answer = await this.http.request<{ d: { is_online: boolean }[] }>('GET', devicePath(uuidOrId), {
+      query: '$select=is_online',
+    });
+    const row = answer.d[0];
+    if (row === undefined) throw notFound('device', uuidOrId);
+    return row.is_online;
+  }
+
+  /**
+   * Polls until the device is online: `true` as soon as it is, `false` when `timeoutMs` passes first.
+   * Errors (unknown device, revoked credential) reject at once.
+   *
+   * @example
+   * if (!(await client.devices.waitOnline(uuid, { timeoutMs: 60_000 }))) process.exitCode = 1;
+   */
+  async waitOnline(
+    uuidOrId: number | string,
+    options: {
+      timeoutMs: number;
+      intervalMs?: number;
+      signal?: AbortSignal;
+      onPoll?: (online: boolean) => void;
+    },
+  ): Promise<boolean> {
+    if (!Number.isFinite(options.timeoutMs) || options.timeoutMs < 0)
+      throw new TypeError('timeoutMs must be ≥ 0');
+    const interval = Math.max(50, options.intervalMs ?? 2000);
+    const deadline = performance.now() + options.timeoutMs;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const online = await this.isOnline(uuidOrId);
+      options.onPoll?.(online);
+      if (online) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.min(interval, left)));
+    }
+  }
+
+  /**
+   * Renames a device.
+   *
+   * @example
+   * await client.devices.rename(uuid, 'hall-thermostat');
+   */
+  async rename(uuidOrId: number | string, name: string): Promise<void> {
+    await this.http.request('PATCH', devicePath(uuidOrId), { body: { device_name: name } });
+  }
+
+  /**
+   * Deletes a device (its device keys stop working).
+   *
+   * @example
+   * await client.devices.remove(uuid);
+   */
+  async remove(uuidOrId: number | string): Promise<void> {
+    await this.http.request('DELETE', devicePath(uuidOrId));
+  }
+
+  /**
+   * A new device key for the device (what the device itself authenticates with), shown once.
+   *
+   * @example
+   * const deviceKey = await client.devices.generateKey(uuid, { name: 'reprovisioned' });
+   */
+  async generateKey(
+    uuidOrId: number | string,
+    options: { name?: string; description?: string; expiryDate?: string | null } = {},
+  ): Promise<string> {
+    const id = await resolveId(this.http, 'device', 'uuid', uuidOrId);
+    return this.http.request<string>('POST', `/api-key/device/${id}/device-key`, {
+      body: {
+        name: options.name ?? null,
+        description: options.description ?? null,
+        expiryDate: options.expiryDate ?? null,
+      },
+    });
+  }
+}

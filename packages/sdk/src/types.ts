@@ -1,0 +1,140 @@
+/** Public data types of the SDK: camelCase views over the server's answers. */
+
+export type Actor =
+  | { id: number; actorType: 'user'; actorTypeId: number; username: string; email: string | null }
+  | { id: number; actorType: 'application'; actorTypeId: number; slug: string }
+  | { id: number; actorType: 'device'; actorTypeId: number; uuid: string };
+
+export interface Session {
+  readonly id: string;
+  readonly createdAt: string;
+  readonly authenticatedAt: string;
+  readonly expiresAt: string;
+  readonly lastRefreshedAt: string;
+  readonly userAgent: string | null;
+  readonly ipAddress: string | null;
+  /** The session this client is using. */
+  readonly current: boolean;
+}
+
+export type ApiKeyKind = 'user' | 'provisioning' | 'device';
+export type ApiKeyStatus = 'active' | 'expired' | 'expiring-soon';
+
+export interface ApiKeyInfo {
+  readonly id: number;
+  readonly name: string | null;
+  readonly description: string | null;
+  /** The non-secret beginning of the key, to recognise it (`mk_u_0VJy…`). */
+  readonly displayPrefix: string;
+  readonly kind: ApiKeyKind;
+  /** `null`: not limited by scope. */
+  readonly scopes: string[] | null;
+  /** Fleet ids the key is restricted to; `null`: every fleet of its owner. */
+  readonly fleets: number[] | null;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  /** `null`: never expires. */
+  readonly expiryDate: string | null;
+  /** `expiring-soon`: expires within 7 days. */
+  readonly status: ApiKeyStatus;
+  readonly headerOnly: boolean;
+  readonly requiresSignature: boolean;
+  readonly signingAlg: string | null;
+}
+
+export interface CreatedKey {
+  /** The secret: shown once, store it now. */
+  readonly key: string;
+  readonly id?: number;
+  /** Base64 HMAC secret of a signing key (`signing: { alg: 'hmac-sha256' }`), shown once. */
+  readonly signingSecret?: string;
+  /** Public id to use as `keyid` when signing. */
+  readonly keyId?: string;
+  /** When the rotated predecessor stops working (rotate only). */
+  readonly previousExpiresAt?: string;
+}
+
+export interface CreateKeyInput {
+  readonly name: string;
+  readonly description?: string | null;
+  /** ISO 8601 date, or `null` for a key that never expires (an explicit choice). */
+  readonly expiryDate: string | null;
+  /** `['read']`, or `'<fleets|devices|env|keys>:<read|write>'` entries. */
+  readonly scopes?: string[] | null;
+  /** Fleet ids or slugs the key is restricted to. */
+  readonly fleets?: (number | string)[] | null;
+  /** Refuse the key in `?apikey=`: headers only. */
+  readonly headerOnly?: boolean;
+  /** Make it a signing key (RFC 9421); for Ed25519 give the public key (base64url raw, 32 bytes). */
+  readonly signing?:
+    | { readonly alg: 'hmac-sha256' }
+    | { readonly alg: 'ed25519'; readonly publicKey: string };
+}
+
+export interface Fleet {
+  readonly id: number;
+  readonly name: string;
+  readonly slug: string;
+  readonly uuid: string;
+  readonly organizationId: number;
+  /** Device type slug. */
+  readonly deviceType: string | null;
+  readonly createdAt: string;
+  readonly deviceCount: number;
+  readonly onlineCount: number;
+}
+
+export type HeartbeatState = 'online' | 'offline' | 'timeout' | 'unknown';
+
+export interface Device {
+  readonly id: number;
+  readonly uuid: string;
+  readonly name: string;
+  readonly fleetId: number;
+  /** Device type slug. */
+  readonly deviceType: string | null;
+  /** The API heartbeat state. */
+  readonly status: HeartbeatState;
+  readonly isOnline: boolean;
+  readonly overallStatus: string;
+  readonly lastConnectivityEvent: string | null;
+  readonly createdAt: string;
+  readonly osVersion: string | null;
+  readonly supervisorVersion: string | null;
+  readonly ipAddress: string | null;
+  readonly note: string | null;
+}
+
+export interface EnvVar {
+  readonly id: number;
+  readonly name: string;
+  readonly value: string;
+}
+
+/** Whose variables: a fleet (id or slug) or a device (id or uuid). */
+export type EnvTarget = { readonly fleet: number | string } | { readonly device: number | string };
+
+export interface AuditEvent {
+  readonly id: number;
+  readonly at: string;
+  readonly type: string;
+  readonly ipAddress: string | null;
+  readonly details: unknown;
+}
+
+export interface User {
+  readonly id: number;
+  readonly actor: number;
+  readonly username: string;
+  readonly email: string | null;
+  readonly isAdmin: boolean;
+  readonly createdAt: string;
+}
+
+export interface Organization {
+  readonly id: number;
+  readonly name: string;
+  readonly handle: string;
+}
+
+export type Role = 'administrator' | 'member';
