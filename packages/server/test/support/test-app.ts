@@ -32,6 +32,12 @@ export async function createTestApp(
     MOORING_SECRET: TEST_SECRET,
     MOORING_ADMIN_PASSWORD: ADMIN_PASSWORD,
     MOORING_LOG_LEVEL: 'info',
+    // Request throttling is off unless a test turns it on: suites send thousands of requests (and
+    // many deliberate 401s) from 127.0.0.1 within one frozen ManualClock second. Throttling has its
+    // own tests (test/security/throttling.test.ts).
+    MOORING_RATE_LIMIT_PER_IP: '0',
+    MOORING_RATE_LIMIT_PER_CREDENTIAL: '0',
+    MOORING_AUTH_FAILURE_LIMIT: '0',
     ...env,
   });
   const database = shared?.database ?? (await createTestDatabase(dialect));
