@@ -83,7 +83,9 @@ describe.each(dialects())('device registration (%s)', (dialect) => {
   });
 
   it('409 with "unique" for a duplicate uuid or a duplicate chosen key, and changes nothing', async () => {
-    const dev = await register(t.app, a.provisioningKey, a.fleet.id, { api_key: 'duplicate-key-abcdefghijkl' });
+    const dev = await register(t.app, a.provisioningKey, a.fleet.id, {
+      api_key: 'duplicate-key-abcdefghijkl',
+    });
     const count = async () =>
       Number(
         (

@@ -115,7 +115,12 @@ export async function v7Status(
   t: TestApp,
   token: string,
   uuid: string,
-): Promise<{ api_heartbeat_state: string; is_online: boolean; is_connected_to_vpn: boolean; overall_status: string }> {
+): Promise<{
+  api_heartbeat_state: string;
+  is_online: boolean;
+  is_connected_to_vpn: boolean;
+  overall_status: string;
+}> {
   const res = await request(
     t.app,
     'GET',
