@@ -36,7 +36,10 @@ export function Dialog({ title, onClose, children, wide }: DialogProps): ReactEl
     return () => {
       dialog.removeEventListener('cancel', onCancel);
       if (dialog.open) dialog.close();
+      // The opener may be gone (the row of a revoked key): then the page heading takes the focus
+      // rather than leaving it on <body>, where keyboard users would start again from the top.
       if (opener?.isConnected) opener.focus();
+      else document.querySelector<HTMLElement>('main h1')?.focus();
     };
   }, []);
 

@@ -4,12 +4,12 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useClient } from '../lib/client.tsx';
-import { formatDateTime, formatRelative } from '../lib/format.ts';
+import { formatDateTime } from '../lib/format.ts';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
 import { DeviceKeyDialog } from './devices/DeviceKeyDialog.tsx';
 import { StatusHistory } from './devices/StatusHistory.tsx';
-import { DEVICE_POLL_MS } from './fleets/DevicesTable.tsx';
+import { DEVICE_POLL_MS, lastSeen } from './fleets/DevicesTable.tsx';
 
 export function DevicePage({ uuid }: { uuid: string }): ReactElement {
   const client = useClient();
@@ -59,7 +59,7 @@ export function DevicePage({ uuid }: { uuid: string }): ReactElement {
         </div>
         <div>
           <dt>Last seen</dt>
-          <dd title={formatDateTime(d.lastConnectivityEvent)}>{formatRelative(d.lastConnectivityEvent)}</dd>
+          <dd title={formatDateTime(d.lastConnectivityEvent)}>{lastSeen(d)}</dd>
         </div>
         <div>
           <dt>UUID</dt>

@@ -11,7 +11,8 @@ import { ProvisioningKeyDialog } from './fleets/ProvisioningKeyDialog.tsx';
 
 export function FleetPage({ id, user }: { id: string; user: SignedInUser }): ReactElement {
   const client = useClient();
-  const fleet = useAsync(() => client.fleets.get(/^\d+$/.test(id) ? Number(id) : id), [client, id]);
+  // The counts in the header follow the devices table, a little less often.
+  const fleet = useAsync(() => client.fleets.get(/^\d+$/.test(id) ? Number(id) : id), [client, id], 5_000);
   const [provisioning, setProvisioning] = useState(false);
 
   if (!fleet.data) {

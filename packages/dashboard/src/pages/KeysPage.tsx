@@ -20,9 +20,10 @@ export function KeysPage(): ReactElement {
   const client = useClient();
   const keys = useAsync(() => client.keys.list(), [client]);
   const [open, setOpen] = useState<Open>(null);
+  // Reload before closing: the dialog hands the focus back to its opener, which must already be
+  // gone from the list (revoked key) or still there, not removed right after.
   const close = (): void => {
-    setOpen(null);
-    void keys.reload();
+    void keys.reload().finally(() => setOpen(null));
   };
 
   return (

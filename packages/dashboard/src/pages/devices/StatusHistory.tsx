@@ -6,36 +6,38 @@ import { formatDateTime } from '../../lib/format.ts';
 import { useAsync } from '../../lib/use-async.ts';
 import { DEVICE_POLL_MS } from '../fleets/DevicesTable.tsx';
 
-interface StatusChange {
-  readonly state: string;
-  readonly at: string;
+/** The answer of GET /mooring/v1/devices/:uuid/status-history (newest first). */
+interface StatusHistoryAnswer {
+  readonly events: readonly { readonly from: string; readonly to: string; readonly at: string }[];
 }
 
 export function StatusHistory({ uuid }: { uuid: string }): ReactElement {
   const client = useClient();
   const history = useAsync(
-    // GET /mooring/v1/devices/:uuid/status-history, through the SDK's authenticated request.
     () =>
-      client
-        .request<{ history: StatusChange[] }>(
-          'GET',
-          `/mooring/v1/devices/${encodeURIComponent(uuid)}/status-history`,
-        )
-        .then((answer) => answer.history),
+      client.request<StatusHistoryAnswer>(
+        'GET',
+        `/mooring/v1/devices/${encodeURIComponent(uuid)}/status-history`,
+        {
+          query: { limit: 20 },
+        },
+      ),
     [client, uuid],
     DEVICE_POLL_MS * 2,
   );
-  const rows: readonly StatusChange[] = history.data ?? [];
+  const events = history.data?.events ?? [];
   return (
     <section aria-labelledby="history-title">
       <h2 id="history-title">Status history</h2>
       <ErrorNotice error={history.error} />
-      {history.data && rows.length === 0 && <p className="muted">No status change recorded yet.</p>}
-      {rows.length > 0 && (
+      {history.data && events.length === 0 && <p className="muted">No status change recorded yet.</p>}
+      {events.length > 0 && (
         <ol className="timeline">
-          {rows.slice(0, 20).map((row) => (
-            <li key={`${row.at}-${row.state}`}>
-              <StatusBadge status={row.state} /> <time dateTime={row.at}>{formatDateTime(row.at)}</time>
+          {events.map((event) => (
+            <li key={`${event.at}-${event.to}`}>
+              <time dateTime={event.at}>{formatDateTime(event.at)}</time>: <StatusBadge status={event.from} />{' '}
+              <span aria-hidden="true">→</span>
+              <span className="visually-hidden">became</span> <StatusBadge status={event.to} />
             </li>
           ))}
         </ol>

@@ -10,6 +10,15 @@ import { useAsync } from '../../lib/use-async.ts';
 /** Live status: devices poll every few seconds, so the table does too (DESIGN.md §8). */
 export const DEVICE_POLL_MS = 2_500;
 
+/**
+ * An online device is being seen right now; otherwise its last connectivity change (when it stopped
+ * polling, give or take the timeout), as balena's dashboard shows it.
+ */
+export function lastSeen(device: Device, now: number = Date.now()): string {
+  if (device.status === 'online') return 'now';
+  return formatRelative(device.lastConnectivityEvent, now);
+}
+
 type StatusFilter = '' | 'online' | 'timeout' | 'offline' | 'unknown';
 
 export function DevicesTable({ fleetId }: { fleetId: number }): ReactElement {
@@ -70,9 +79,7 @@ export function DevicesTable({ fleetId }: { fleetId: number }): ReactElement {
                   <td>
                     <StatusBadge status={device.status} />
                   </td>
-                  <td title={formatDateTime(device.lastConnectivityEvent)}>
-                    {formatRelative(device.lastConnectivityEvent, now)}
-                  </td>
+                  <td title={formatDateTime(device.lastConnectivityEvent)}>{lastSeen(device, now)}</td>
                   <td>{device.deviceType ?? '—'}</td>
                   <td>{device.osVersion ?? '—'}</td>
                 </tr>

@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chromiumAvailable,
+  launchChromium,
+  openPage,
+  screenshot,
+  type WatchedPage,
+} from './support/browser.js';
+import { buildDashboard, gzippedSizes } from './support/build.js';
+import { ADMIN_PASSWORD, type RunningServer, startServer } from './support/server.js';
+
+const BUNDLE_BUDGET_BYTES = 300 * 1024;
+const hasBrowser = chromiumAvailable();
+
+let dist: string;
+beforeAll(async () => {
+  dist = await buildDashboard();
+}, 120_000);
+afterAll(() => {
+  if (dist) rmSync(dist, { recursive: true, force: true });
+});
+
+describe('dashboard production build', () => {
+  it('stays under 300 kB gzipped in total', () => {
+    const sizes = gzippedSizes(dist);
+    const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+    expect(sizes.has('index.html')).toBe(true);
+    expect([...sizes.keys()].some((name) => /^assets\/index-[\w-]+\.js$/.test(name))).toBe(true);
+    expect(total).toBeLessThan(BUNDLE_BUDGET_BYTES);
+  });
+
+  it('has no inline script or style, so the strict CSP holds', () => {
+    const html = readFileSync(join(dist, 'index.html'), 'utf8');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style/);
+    expect(html).not.toMatch(/\sstyle=/);
+  });
+});
+
+describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let watched: WatchedPage | undefined;
+
+  beforeAll(async () => {
+    server = await startServer(dist);
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  afterEach(async () => {
+    const errors = watched?.errors ?? [];
+    await watched?.context.close();
+    watched = undefined;
+    expect(errors, 'browser console errors').toEqual([]);
+  });
+
+  const open = async (): Promise<Page> => {
+    watched = await openPage(browser, server.url);
+    return watched.page;
+  };
+
+  const signIn = async (page: Page): Promise<void> => {
+    await page.goto('/');
+    await page.getByLabel('Username or e-mail').fill('admin');
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Fleets' }).waitFor();
+  };
+
+  const api = (path: string, token: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
+    });
+
+  it('signs in, creates a key whose revealed secret works, revokes it, and the API refuses it', async () => {
+    const page = await open();
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Sign in to Mooring' }).waitFor();
+    await screenshot(page, '01-sign-in');
+    await signIn(page);
+
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create API key' });
+    // Focus moves into the dialog, on its first field.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('key-name');
+    await dialog.getByLabel('Name').fill('e2e integration');
+    await dialog.getByLabel('Description (optional)').fill('created by the browser test');
+    await dialog.getByLabel('Read-only').check();
+    await dialog.getByRole('button', { name: 'Create key' }).click();
+
+    const reveal = page.getByRole('dialog', { name: 'API key created' });
+    const secret = await reveal.getByLabel('Your new API key').inputValue();
+    expect(secret).toMatch(/^mk_u_/);
+    await expect.poll(() => reveal.textContent()).toContain('only time it is shown');
+    await reveal.getByRole('button', { name: 'Copy' }).click();
+    await expect.poll(() => reveal.textContent()).toContain('Copied to the clipboard.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    await screenshot(page, '02-key-created');
+    await reveal.getByRole('button', { name: 'Done' }).click();
+
+    // The key works against the API, with the limits chosen in the form.
+    const whoami = await api('/actor/v1/whoami', secret);
+    expect(whoami.status).toBe(200);
+    expect(await whoami.json()).toMatchObject({ actorType: 'user', username: 'admin' });
+    const write = await api('/v7/application', secret, {
+      method: 'POST',
+      body: JSON.stringify({ app_name: 'refused-fleet', organization: 1, is_for__device_type: 1 }),
+    });
+    expect(write.status).toBe(403);
+
+    const row = page.locator('tr[data-key-name="e2e integration"]');
+    await expect.poll(() => row.textContent()).toContain('read');
+    expect(await row.textContent()).toContain('Never');
+    await screenshot(page, '03-keys');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, '03-keys-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    await row.getByRole('button', { name: 'Revoke e2e integration' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Revoke API key?' });
+    await confirm.getByRole('button', { name: 'Revoke key' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    // Focus went back to the page when the dialog closed, not to a detached button.
+    expect(await page.evaluate(() => document.activeElement !== document.body)).toBe(true);
+    expect((await api('/actor/v1/whoami', secret)).status).toBe(401);
+  });
+
+  it('creates a fleet and a provisioning key, and shows a simulated device go online then offline live', async () => {
+    const page = await open();
+    await signIn(page);
+    await page.getByRole('button', { name: 'Create fleet' }).click();
+    const create = page.getByRole('dialog', { name: 'Create fleet' });
+    await create.getByLabel('Name').fill('e2e-fleet');
+    await create.getByLabel('Default device type').selectOption('raspberrypi4-64');
+    await create.getByRole('button', { name: 'Create fleet' }).click();
+    await page.getByRole('heading', { level: 1, name: 'e2e-fleet' }).waitFor();
+    const fleetId = Number(new URL(page.url()).pathname.split('/').pop());
+    expect(fleetId).toBeGreaterThan(0);
+
+    await page.getByRole('button', { name: 'Create provisioning key' }).click();
+    const prov = page.getByRole('dialog', { name: 'Create provisioning key' });
+    await prov.getByRole('button', { name: 'Create provisioning key' }).click();
+    const shown = page.getByRole('dialog', { name: 'Provisioning key created' });
+    const provisioningKey = await shown.getByLabel('Provisioning key').inputValue();
+    expect(provisioningKey).toMatch(/^mk_p_/);
+    const example = (await shown.locator('pre').textContent()) ?? '';
+    expect(example).toContain(`${server.url}/device/register`);
+    expect(example).toContain(provisioningKey);
+    expect(example).toContain(`"application": ${fleetId}`);
+    await screenshot(page, '04-provisioning-key');
+    await shown.getByRole('button', { name: 'Done' }).click();
+
+    // A device registers as the example says, with the user id the example names.
+    const userId = Number(/"user": (\d+)/.exec(example)?.[1]);
+    const uuid = randomBytes(16).toString('hex');
+    const registered = await api('/device/register', provisioningKey, {
+      method: 'POST',
+      body: JSON.stringify({ user: userId, application: fleetId, uuid, device_type: 'raspberrypi4-64' }),
+    });
+    expect(registered.status).toBe(201);
+    const deviceKey = ((await registered.json()) as { api_key: string }).api_key;
+
+    // Marks this document: a reload would lose it, so the table must update in place.
+    await page.evaluate(() => {
+      (window as unknown as { e2eMarker: number }).e2eMarker = 1;
+    });
+    const badge = page.locator(`tr[data-device="${uuid}"] [data-status]`);
+    await expect.poll(() => badge.getAttribute('data-status'), { timeout: 10_000 }).toBe('unknown');
+
+    let polling = true;
+    const heartbeats = (async () => {
+      while (polling) {
+        const res = await api(`/device/v3/${uuid}/state`, deviceKey);
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    })();
+    try {
+      await expect
+        .poll(() => badge.getAttribute('data-status'), { timeout: 10_000, interval: 250 })
+        .toBe('online');
+    } finally {
+      polling = false;
+      await heartbeats;
+    }
+    await screenshot(page, '05-fleet-device-online');
+    await expect
+      .poll(() => badge.getAttribute('data-status'), { timeout: 20_000, interval: 250 })
+      .toBe('offline');
+    expect(await page.evaluate(() => (window as unknown as { e2eMarker?: number }).e2eMarker)).toBe(1);
+
+    // The filter narrows the table to the chosen status.
+    await page.getByLabel('Status').selectOption('online');
+    await expect.poll(() => badge.count()).toBe(0);
+    await page.getByLabel('Status').selectOption('offline');
+    await expect.poll(() => badge.count()).toBe(1);
+
+    // A fleet environment variable, set in the UI, is what the API holds.
+    await page.getByLabel('Name', { exact: true }).fill('E2E_MODE');
+    await page.getByLabel('Value', { exact: true }).fill('browser');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await expect.poll(() => page.locator('tr[data-env="E2E_MODE"]').textContent()).toContain('browser');
+    const login = await fetch(`${server.url}/login_`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const token = await login.text();
+    const vars = await api(`/v7/application_environment_variable?$filter=application eq ${fleetId}`, token);
+    expect(((await vars.json()) as { d: { name: string; value: string }[] }).d).toEqual([
+      expect.objectContaining({ name: 'E2E_MODE', value: 'browser' }),
+    ]);
+    await screenshot(page, '06-fleet');
+
+    // The device page: status history of what just happened.
+    await page
+      .getByRole('link', { name: uuid.slice(0, 7) })
+      .or(page.locator(`tr[data-device="${uuid}"] a`))
+      .first()
+      .click();
+    await page.getByRole('heading', { name: 'Status history' }).waitFor();
+    await expect
+      .poll(() => page.locator('.timeline li').count(), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(2);
+    await screenshot(page, '07-device');
+
+    // Log out everywhere: this browser returns to sign-in, and the other session is dead too.
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('heading', { name: 'Active sessions' }).waitFor();
+    await expect.poll(() => page.locator('tr[data-session]').count()).toBeGreaterThanOrEqual(2);
+    await screenshot(page, '08-account');
+    await page.getByRole('button', { name: 'Log out everywhere' }).click();
+    await page
+      .getByRole('dialog', { name: 'Log out everywhere?' })
+      .getByRole('button', { name: 'Log out everywhere' })
+      .click();
+    await page.getByRole('heading', { name: 'Sign in to Mooring' }).waitFor();
+    expect(await page.getByRole('status').textContent()).toContain('signed out on every device');
+    expect((await api('/actor/v1/whoami', token)).status).toBe(401);
+  });
+});
