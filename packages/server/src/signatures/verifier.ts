@@ -45,6 +45,20 @@ export interface SignedRequestParts {
   readonly body: Uint8Array | undefined;
 }
 
+/** The request in the protocol package's terms: path and query split off the raw request target. */
+export function receivedRequest(parts: SignedRequestParts): ReceivedRequest {
+  const queryAt = parts.url.indexOf('?');
+  return {
+    method: parts.method,
+    authority: parts.authority,
+    path: queryAt === -1 ? parts.url : parts.url.slice(0, queryAt),
+    query: queryAt === -1 ? '' : parts.url.slice(queryAt),
+    scheme: parts.scheme,
+    headers: parts.headers,
+    ...(parts.body === undefined ? {} : { body: parts.body }),
+  };
+}
+
 /**
  * Verifies a request under Mooring's profile (docs/signatures.md) and claims its nonce. Everything
  * decided before the key lookup (structure, coverage, parameters, time, the body digest) is
@@ -61,16 +75,7 @@ export class SignatureVerifier {
   ) {}
 
   async verify(parts: SignedRequestParts): Promise<SignatureOutcome> {
-    const queryAt = parts.url.indexOf('?');
-    const request: ReceivedRequest = {
-      method: parts.method,
-      authority: parts.authority,
-      path: queryAt === -1 ? parts.url : parts.url.slice(0, queryAt),
-      query: queryAt === -1 ? '' : parts.url.slice(queryAt),
-      scheme: parts.scheme,
-      headers: parts.headers,
-      ...(parts.body === undefined ? {} : { body: parts.body }),
-    };
+    const request = receivedRequest(parts);
     const digestHeader = parts.headers['content-digest'];
     if (typeof digestHeader === 'string') {
       const digest = await verifyContentDigest(digestHeader, parts.body ?? new Uint8Array(0));
