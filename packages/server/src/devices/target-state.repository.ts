@@ -84,19 +84,25 @@ export async function loadStateSource(db: Database, deviceId: number): Promise<S
       .then((r) => r.rows[0]);
   if (!head) return undefined;
   const fleetId = Number(head.fleet_id);
-  const vars = (table: string, parent: string, id: number) =>
-    sql<{
-      name: string;
-      value: string;
-    }>`SELECT name, value FROM ${sql.table(table)} WHERE ${sql.ref(parent)} = ${id} ORDER BY name`
-      .execute(db.kysely)
-      .then((r) => new Map(r.rows.map((row) => [row.name, row.value])));
-  const [fleetConfig, deviceConfig, fleetEnv, deviceEnv] = await Promise.all([
-    vars('application_config_variable', 'application', fleetId),
-    vars('device_config_variable', 'device', deviceId),
-    vars('application_environment_variable', 'application', fleetId),
-    vars('device_environment_variable', 'device', deviceId),
-  ]);
+  // The four variable sets in one round trip (a fleet-wide change rebuilds every device's document).
+  const vars = await sql<{ k: string; name: string; value: string }>`
+    SELECT 'fc' AS k, name, value FROM application_config_variable WHERE application = ${fleetId}
+    UNION ALL SELECT 'dc', name, value FROM device_config_variable WHERE device = ${deviceId}
+    UNION ALL SELECT 'fe', name, value FROM application_environment_variable WHERE application = ${fleetId}
+    UNION ALL SELECT 'de', name, value FROM device_environment_variable WHERE device = ${deviceId}`.execute(
+    db.kysely,
+  );
+  const sets: Record<string, Map<string, string>> = {
+    fc: new Map(),
+    dc: new Map(),
+    fe: new Map(),
+    de: new Map(),
+  };
+  for (const row of vars.rows) sets[row.k]?.set(row.name, row.value);
+  const empty = new Map<string, string>();
+  const [fleetConfig, deviceConfig, fleetEnv, deviceEnv] = ['fc', 'dc', 'fe', 'de'].map(
+    (k) => sets[k] ?? empty,
+  ) as [Map<string, string>, Map<string, string>, Map<string, string>, Map<string, string>];
   return {
     deviceId: Number(head.id),
     deviceVersion: Number(head.dv),
