@@ -33,18 +33,23 @@ const throttled = (seconds: number): AppError =>
  * - per credential, after authentication (bearer in onRequest, signatures in preParsing, so the
  *   check sits in preValidation where both are known).
  * Synchronous hooks: each costs a Map lookup on the hot path.
+ * The IP limits skip the loopback interface: what arrives there is a local reverse proxy (where
+ * every client would share one budget, and one attacker could lock all of them out) or the operator.
+ * Behind a proxy, set MOORING_TRUST_PROXY so each client's own address counts.
  */
 export function registerThrottling(app: FastifyInstance, throttles: Throttles): void {
   const { perIp, perCredential, authFailures } = throttles;
   if (perIp || authFailures) {
     app.addHook('onRequest', (request, _reply, done) => {
-      const blocked = authFailures?.retryAfter(request.ip) || perIp?.hit(request.ip) || 0;
+      const ip = request.ip;
+      const blocked = isLoopback(ip) ? 0 : authFailures?.retryAfter(ip) || perIp?.hit(ip) || 0;
       done(blocked > 0 ? throttled(blocked) : undefined);
     });
   }
   if (authFailures) {
     app.addHook('onError', (request, _reply, error, done) => {
-      if (isAppError(error) && error.code === 'unauthorized') authFailures.hit(request.ip);
+      if (isAppError(error) && error.code === 'unauthorized' && !isLoopback(request.ip))
+        authFailures.hit(request.ip);
       done();
     });
   }
@@ -63,4 +68,8 @@ function credentialKey(request: FastifyRequest): string | undefined {
   if (p.apiKeyId !== undefined) return `k${p.apiKeyId}`;
   if (p.sessionId !== undefined) return `s${p.sessionId}`;
   return `a${p.actorId}`;
+}
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.');
 }

@@ -73,6 +73,20 @@ describe.each(dialects())('request throttling (%s)', (dialect) => {
     expect((await get(t, bearer(admin))).statusCode).toBe(200);
   });
 
+  it('leaves the loopback interface (a local reverse proxy, the operator) to the per-credential limit', async () => {
+    t = await createTestApp(dialect, { MOORING_AUTH_FAILURE_LIMIT: '2', MOORING_RATE_LIMIT_PER_IP: '2' });
+    const statuses: number[] = [];
+    for (const ip of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
+      for (let i = 0; i < 4; i++)
+        statuses.push((await get(t, bearer('mk_not_a_key_0000000000000000'), ip)).statusCode);
+    }
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    const bad = bearer('mk_not_a_key_0000000000000000');
+    expect((await get(t, bad, '192.0.2.77')).statusCode).toBe(401);
+    expect((await get(t, bad, '192.0.2.77')).statusCode).toBe(401);
+    expect((await get(t, bad, '192.0.2.77')).statusCode).toBe(429);
+  });
+
   it('is on by default with generous limits', async () => {
     const { loadConfig } = await import('../../src/config/config.js');
     const config = loadConfig({});
