@@ -1,9 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dialects } from '../../server/test/support/databases.js';
 import { runCli, tempConfigDir } from './support/cli.js';
 import { ADMIN_PASSWORD, type ListeningServer, startListeningServer } from './support/server.js';
+
+// Every test spawns several node processes; on a busy two-core machine each takes a second or more.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 describe.each(dialects())('mooring login, whoami and keys against a real server (%s)', (dialect) => {
   let server: ListeningServer;

@@ -33,6 +33,10 @@ export async function startListeningServer(dialect: DialectName): Promise<Listen
     MOORING_SECRET: TEST_SECRET,
     MOORING_ADMIN_PASSWORD: ADMIN_PASSWORD,
     MOORING_LOG_LEVEL: 'info',
+    // As in the server's test apps: request throttling has its own tests; the login limiter stays on.
+    MOORING_RATE_LIMIT_PER_IP: '0',
+    MOORING_RATE_LIMIT_PER_CREDENTIAL: '0',
+    MOORING_AUTH_FAILURE_LIMIT: '0',
   });
   const database = await createTestDatabase(dialect);
   const logs = new LogCapture();

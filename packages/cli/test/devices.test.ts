@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { MooringClient } from '@mooring/sdk';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { dialects } from '../../server/test/support/databases.js';
+import { runCli, tempConfigDir } from './support/cli.js';
+import { ADMIN_PASSWORD, type ListeningServer, startListeningServer } from './support/server.js';
+
+// Every test spawns several node processes; on a busy two-core machine each takes a second or more.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
+
+interface Registered {
+  readonly uuid: string;
+  readonly key: string;
+}
+
+describe.each(dialects())('mooring fleet, device and env against a real server (%s)', (dialect) => {
+  let server: ListeningServer;
+  let env: Record<string, string>;
+  let fleet: { id: number; slug: string };
+  let provisioningKey: string;
+  const cli = (args: string[], input?: string) =>
+    runCli(args, { env, ...(input === undefined ? {} : { input }) });
+
+  /** A device as a supervisor creates it: registered with the fleet's provisioning key. */
+  async function registerDevice(): Promise<Registered> {
+    const uuid = randomBytes(16).toString('hex');
+    const res = await fetch(`${server.url}/device/register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${provisioningKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ application: fleet.id, device_type: 'raspberrypi3', uuid }),
+    });
+    expect(res.status).toBe(201);
+    return { uuid, key: ((await res.json()) as { api_key: string }).api_key };
+  }
+
+  /** The device polls its state endpoint (its heartbeat); the server's flusher then records it. */
+  async function heartbeat(device: Registered): Promise<void> {
+    const res = await fetch(`${server.url}/device/v3/${device.uuid}/state`, {
+      headers: { authorization: `Bearer ${device.key}` },
+    });
+    expect(res.status).toBe(200);
+    await server.app.devices.heartbeats.flush();
+  }
+
+  beforeAll(async () => {
+    server = await startListeningServer(dialect);
+    env = { MOORING_CONFIG_DIR: tempConfigDir(), MOORING_API_URL: server.url };
+    expect((await cli(['login', '-u', 'admin'], `${ADMIN_PASSWORD}\n`)).code).toBe(0);
+
+    const created = await cli(['fleet', 'create', 'thermostats', '--device-type', 'raspberrypi3', '--json']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    fleet = JSON.parse(created.stdout);
+    expect(fleet).toMatchObject({
+      name: 'thermostats',
+      slug: 'admin/thermostats',
+      deviceType: 'raspberrypi3',
+      deviceCount: 0,
+    });
+
+    // The CLI has no provisioning-key command; the SDK (which the dashboard uses) makes one.
+    const sdk = new MooringClient({ apiUrl: server.url });
+    await sdk.auth.login('admin', ADMIN_PASSWORD);
+    provisioningKey = await sdk.fleets.createProvisioningKey(fleet.id, { expiryDate: null });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('device online: exit 1 and "offline" before the first heartbeat, exit 0 and "online" after', async () => {
+    const device = await registerDevice();
+    const before = await cli(['device', 'online', device.uuid]);
+    expect(before).toEqual({ code: 1, stdout: 'offline\n', stderr: '' });
+
+    await heartbeat(device);
+    const after = await cli(['device', 'online', device.uuid]);
+    expect(after).toEqual({ code: 0, stdout: 'online\n', stderr: '' });
+
+    const json = await cli(['device', 'online', device.uuid, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ device: device.uuid, online: true });
+
+    const quiet = await cli(['device', 'online', device.uuid.slice(0, 8), '--quiet']);
+    expect(quiet).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('device wait-online: exit 1 when the timeout passes first, 0 as soon as the device polls', async () => {
+    const device = await registerDevice();
+    const timedOut = await cli(['device', 'wait-online', device.uuid, '--timeout', '1s', '--interval', '1s']);
+    // stdout is not a terminal here: no spinner, just the answer.
+    expect(timedOut).toEqual({ code: 1, stdout: 'still offline after 1s\n', stderr: '' });
+
+    const waiting = cli([
+      'device',
+      'wait-online',
+      device.uuid,
+      '--timeout',
+      '20s',
+      '--interval',
+      '1s',
+      '--json',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await heartbeat(device);
+    const result = await waiting;
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      device: device.uuid,
+      online: true,
+      waitedSeconds: expect.any(Number),
+    });
+  });
+
+  it('device list and show, as tables and JSON', async () => {
+    const device = await registerDevice();
+    const listed = await cli(['device', 'list', '--fleet', fleet.slug, '--json']);
+    expect(listed.code).toBe(0);
+    const devices = JSON.parse(listed.stdout) as {
+      uuid: string;
+      fleetId: number;
+      isOnline: boolean;
+      deviceType: string;
+    }[];
+    expect(devices.find((d) => d.uuid === device.uuid)).toMatchObject({
+      fleetId: fleet.id,
+      isOnline: false,
+      deviceType: 'raspberrypi3',
+    });
+
+    const table = await cli(['device', 'list']);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^ID {2}UUID +NAME +FLEET {2}DEVICE TYPE +STATUS +LAST SEEN$/,
+    );
+    expect(table.stdout).toContain(device.uuid);
+
+    const shown = await cli(['device', 'show', device.uuid]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^UUID: +${device.uuid}$`, 'm'));
+    expect(shown.stdout).toMatch(/^Device type: +raspberrypi3$/m);
+  });
+
+  it('device rm needs --yes without a terminal, then deletes', async () => {
+    const device = await registerDevice();
+    const refused = await cli(['device', 'rm', device.uuid]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('add --yes to confirm (stdin is not a terminal)');
+    expect((await cli(['device', 'show', device.uuid])).code).toBe(0);
+
+    const removed = await cli(['device', 'rm', device.uuid, '--yes']);
+    expect(removed).toEqual({ code: 0, stdout: `Deleted device ${device.uuid}.\n`, stderr: '' });
+    expect((await cli(['device', 'show', device.uuid])).code).toBe(4);
+  });
+
+  it('env set/list/rm on a fleet and on a device', async () => {
+    const device = await registerDevice();
+    expect((await cli(['env', 'set', 'LOG_LEVEL', 'info', '--fleet', fleet.slug])).stdout).toBe(
+      'Set LOG_LEVEL.\n',
+    );
+    expect((await cli(['env', 'set', 'LOG_LEVEL', 'debug', '--fleet', String(fleet.id)])).code).toBe(0);
+    expect((await cli(['env', 'set', 'ROLE', 'hall', '--device', device.uuid])).code).toBe(0);
+
+    const fleetVars = JSON.parse((await cli(['env', 'list', '--fleet', fleet.slug, '--json'])).stdout);
+    expect(fleetVars).toEqual([{ id: expect.any(Number), name: 'LOG_LEVEL', value: 'debug' }]);
+    const deviceTable = await cli(['env', 'list', '--device', device.uuid]);
+    expect(deviceTable.stdout).toMatch(/^ID {2}NAME {2}VALUE\n +\d+ {2}ROLE {2}hall\n$/);
+
+    expect((await cli(['env', 'rm', 'LOG_LEVEL', '--fleet', fleet.slug])).code).toBe(0);
+    expect((await cli(['env', 'list', '--fleet', fleet.slug])).stdout).toBe('No variables.\n');
+    const missing = await cli(['env', 'rm', 'LOG_LEVEL', '--fleet', fleet.slug]);
+    expect(missing.code).toBe(4);
+
+    const neither = await cli(['env', 'list']);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toBe('mooring: give exactly one of --fleet <id-or-slug> and --device <uuid>\n');
+  });
+
+  it('fleet list shows device counts; fleet rm deletes with --yes', async () => {
+    const listed = await cli(['fleet', 'list', '--json']);
+    const entry = (
+      JSON.parse(listed.stdout) as { id: number; deviceCount: number; onlineCount: number }[]
+    ).find((f) => f.id === fleet.id);
+    expect(entry?.deviceCount).toBeGreaterThan(0);
+    expect(entry?.onlineCount).toBeGreaterThanOrEqual(1);
+
+    const table = await cli(['fleet', 'list']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID {2}NAME +SLUG +DEVICE TYPE +ONLINE {2}CREATED$/);
+
+    expect((await cli(['fleet', 'create', 'spare', '-t', 'raspberrypi3'])).stdout).toMatch(
+      /^Created fleet admin\/spare \(id \d+\)\.\n$/,
+    );
+    const removed = await cli(['fleet', 'rm', 'admin/spare', '--yes']);
+    expect(removed).toEqual({ code: 0, stdout: 'Deleted fleet admin/spare.\n', stderr: '' });
+    expect((await cli(['fleet', 'rm', 'admin/spare', '--yes'])).code).toBe(4);
+  });
+});
