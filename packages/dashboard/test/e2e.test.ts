@@ -54,8 +54,11 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     await browser?.close();
     await server?.close();
   });
+  // Console errors a test provokes on purpose (Chromium logs every refused request), by pattern.
+  let expectedErrors: RegExp[] = [];
   afterEach(async () => {
-    const errors = watched?.errors ?? [];
+    const errors = (watched?.errors ?? []).filter((e) => !expectedErrors.some((pattern) => pattern.test(e)));
+    expectedErrors = [];
     await watched?.context.close();
     watched = undefined;
     expect(errors, 'browser console errors').toEqual([]);
@@ -89,7 +92,16 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
 
     await page.getByRole('link', { name: 'API keys' }).click();
     await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
-    await page.getByRole('button', { name: 'Create API key' }).click();
+    // Keyboard: the dialog opens from the button, Escape closes it and gives the focus back.
+    const opener = page.getByRole('button', { name: 'Create API key' });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Create API key' }).waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    expect(await opener.evaluate((button) => button === document.activeElement)).toBe(true);
+
+    await opener.click();
     const dialog = page.getByRole('dialog', { name: 'Create API key' });
     // Focus moves into the dialog, on its first field.
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('key-name');
@@ -125,6 +137,9 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, '03-keys-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, '03-keys-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
 
     await row.getByRole('button', { name: 'Revoke e2e integration' }).click();
     const confirm = page.getByRole('dialog', { name: 'Revoke API key?' });
@@ -248,5 +263,75 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     await page.getByRole('heading', { name: 'Sign in to Mooring' }).waitFor();
     expect(await page.getByRole('status').textContent()).toContain('signed out on every device');
     expect((await api('/actor/v1/whoami', token)).status).toBe(401);
+  });
+
+  it('shows clear error states: validation, 403 for a non-administrator, network down, revoked session', async () => {
+    const refused = (status: number): RegExp =>
+      new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
+    expectedErrors = [
+      refused(400),
+      refused(401),
+      refused(403),
+      refused(409),
+      /net::ERR_INTERNET_DISCONNECTED/,
+    ];
+    const page = await open();
+    await signIn(page);
+
+    // Administration: create a user; the API's message is shown when it refuses one (a duplicate).
+    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    const addUser = page.getByRole('form', { name: 'Add a user' });
+    await addUser.getByLabel('Username').fill('operator');
+    await addUser.getByLabel('Initial password').fill('operator password 1');
+    await addUser.getByRole('button', { name: 'Add user' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('User operator created.');
+    await addUser.getByLabel('Username').fill('operator');
+    await addUser.getByLabel('Initial password').fill('operator password 1');
+    await addUser.getByRole('button', { name: 'Add user' }).click();
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.first().textContent()).toMatch(/Please check the form/);
+    await screenshot(page, '09-admin');
+
+    // A session without administrator rights gets the API's 403, said plainly.
+    const other = await openPage(browser, server.url);
+    try {
+      const p2 = other.page;
+      await p2.goto('/admin');
+      await p2.getByLabel('Username or e-mail').fill('operator');
+      await p2.getByLabel('Password').fill('operator password 1');
+      await p2.getByRole('button', { name: 'Sign in' }).click();
+      await p2.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();
+      await expect.poll(() => p2.getByRole('alert').first().textContent()).toContain('Not allowed');
+      await screenshot(p2, '10-forbidden');
+      expect(other.errors.filter((e) => !refused(403).test(e))).toEqual([]);
+    } finally {
+      await other.context.close();
+    }
+
+    // The network goes away: the polling fleets page says so, and recovers by itself.
+    await page.getByRole('link', { name: 'Fleets' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Fleets' }).waitFor();
+    await watched?.context.setOffline(true);
+    await expect
+      .poll(() => page.getByRole('alert').first().textContent(), { timeout: 15_000 })
+      .toContain('Cannot reach the server');
+    await screenshot(page, '11-network-down');
+    await watched?.context.setOffline(false);
+    await expect.poll(() => page.getByRole('alert').count(), { timeout: 15_000 }).toBe(0);
+
+    // The session is revoked elsewhere: the page returns to sign-in and says why.
+    const login = await fetch(`${server.url}/login_`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const revoked = await api('/mooring/v1/sessions/revoke-others', await login.text(), {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(revoked.status).toBe(200);
+    await page.getByRole('heading', { name: 'Sign in to Mooring' }).waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('status').textContent()).toContain('expired or was revoked');
   });
 });

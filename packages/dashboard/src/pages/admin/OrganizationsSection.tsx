@@ -65,6 +65,7 @@ export function OrganizationsSection(): ReactElement {
               </tbody>
             </table>
           </div>
+          <h3>New organization</h3>
           <form
             className="inline-form"
             onSubmit={(event) => void act(event, create)}
@@ -86,6 +87,7 @@ export function OrganizationsSection(): ReactElement {
             </div>
             <button type="submit">Add organization</button>
           </form>
+          <h3>Add a member</h3>
           <form
             className="inline-form"
             onSubmit={(event) => void act(event, addMember)}
