@@ -19,16 +19,16 @@ export function bindValues(
   params: readonly ParamValue[],
   principal: Principal | null,
 ): unknown[] {
-  return slots.map((slot) => {
-    if (slot instanceof ParamSlot) return convert(params[slot.index], slot.as);
-    if (slot instanceof PrincipalSlot) {
-      if (slot.field === 'fleetId') return principal?.limits?.fleetIds?.[slot.index] ?? null;
-      return principal?.[slot.field] ?? null;
-    }
-    if (slot instanceof ConstSlot) return slot.value;
+  const out = new Array<unknown>(slots.length);
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i];
+    if (slot instanceof ParamSlot) out[i] = convert(params[slot.index], slot.as);
+    else if (slot instanceof PrincipalSlot) out[i] = principalValue(slot.field, slot.index, principal);
+    else if (slot instanceof ConstSlot) out[i] = slot.value;
     // A value the server itself bound (never request input): passed through unchanged.
-    return slot;
-  });
+    else out[i] = slot;
+  }
+  return out;
 }
 
 /** A plan's precomputed binding: request literals + principal → the statement's values. */

@@ -15,8 +15,8 @@ import { EMPTY, FALSE, Fragment, joinSql, raw, sql, TRUE } from '../sql/fragment
 import {
   type CompileEnv,
   clip,
-  fieldOf,
-  fieldSql,
+  fieldSqlOf,
+  fieldText,
   fieldType,
   fromClause,
   joinCondition,
@@ -187,8 +187,7 @@ function inList(env: CompileEnv, scope: Scope, vars: Variables, node: InNode): F
 /** Resolves `a/b/c`: to-one navigations become correlated subqueries that also apply read permissions. */
 function property(env: CompileEnv, scope: Scope, vars: Variables, node: PropertyNode): Typed {
   const start = rootScope(scope, vars, node.root);
-  const path = node.path;
-  return { kind: 'value', ...walkPath(env, start, path, 0) };
+  return walkPath(env, start, node.path, 0);
 }
 
 function walkPath(
@@ -196,11 +195,11 @@ function walkPath(
   scope: Scope,
   path: readonly string[],
   at: number,
-): { sql: Fragment; type: ValueType } {
+): { readonly kind: 'value'; readonly sql: Fragment; readonly type: ValueType } {
   const name = path[at] as string;
   if (at === path.length - 1) {
-    const field = fieldOf(scope.def, name);
-    return { sql: fieldSql(scope, name), type: fieldType(field) };
+    const field = fieldSqlOf(scope, name);
+    return { kind: 'value', sql: new Fragment(fieldText(scope, field)), type: fieldType(field.def) };
   }
   const nav = requireNavigation(scope.def, name);
   if (nav.kind !== 'one') {
@@ -209,6 +208,7 @@ function walkPath(
   const child = env.scope(targetOf(nav));
   const inner = walkPath(env, child, path, at + 1);
   return {
+    kind: 'value',
     type: inner.type,
     sql: sql`(SELECT ${inner.sql} FROM ${fromClause(child)} WHERE ${joinCondition(nav, scope, child, env)} AND ${env.readable(child)})`,
   };
@@ -221,53 +221,62 @@ function rootScope(scope: Scope, vars: Variables, root: string | null): Scope {
   return bound;
 }
 
-/** Follows navigations `path` from `scope`, nesting EXISTS, and applies `inner` to the last scope. */
+/**
+ * Follows navigations `path` from `scope`, nesting EXISTS, and applies the lambda's predicate (negated
+ * for `all`) to the last scope, where the lambda variable is bound.
+ */
 function exists(
   env: CompileEnv,
   scope: Scope,
+  vars: Variables,
   path: readonly string[],
-  inner: (last: Scope) => Fragment,
+  at: number,
+  node: LambdaNode,
 ): Fragment {
-  const [name, ...rest] = path;
-  if (name === undefined) return inner(scope);
+  const name = path[at] as string;
   const nav = navigationOf(scope.def, name);
   if (!nav) throw bad(`Unknown navigation "${clip(name)}" on resource "${scope.def.name}"`);
   const child = env.scope(targetOf(nav));
-  const body = rest.length === 0 ? inner(child) : exists(env, child, rest, inner);
+  const body =
+    at < path.length - 1 ? exists(env, child, vars, path, at + 1, node) : lambdaBody(env, child, vars, node);
   return sql`EXISTS (SELECT 1 FROM ${fromClause(child)} WHERE ${joinCondition(nav, scope, child, env)} AND ${env.readable(child)} AND (${body}))`;
+}
+
+/** The lambda's predicate on `last` (the variable bound to it); negated for `all`. */
+function lambdaBody(env: CompileEnv, last: Scope, vars: Variables, node: LambdaNode): Fragment {
+  const inner = compilePredicate(env, last, new Map([...vars, [node.variable, last]]), node.predicate);
+  return node.op === 'any' ? inner : sql`NOT (${inner})`;
 }
 
 function lambda(env: CompileEnv, scope: Scope, vars: Variables, node: LambdaNode): Fragment {
   const start = rootScope(scope, vars, node.root);
-  const withVar = (last: Scope): Variables => new Map([...vars, [node.variable, last]]);
-  if (node.op === 'any') {
-    return exists(env, start, node.path, (last) =>
-      compilePredicate(env, last, withVar(last), node.predicate),
-    );
-  }
+  // A lambda on a variable itself (`x/any(y: …)` with no further path) ranges over that one row.
+  const found =
+    node.path.length === 0
+      ? lambdaBody(env, start, vars, node)
+      : exists(env, start, vars, node.path, 0, node);
   // all(p) ≡ not any(not p)
-  return sql`NOT ${exists(env, start, node.path, (last) => sql`NOT (${compilePredicate(env, last, withVar(last), node.predicate)})`)}`;
+  return node.op === 'any' ? found : sql`NOT ${found}`;
 }
 
-/** `nav/$count`: counts only rows the principal may read. */
+/** `nav/$count`: counts only rows the principal may read, optionally filtered. */
 export function countSubquery(
   env: CompileEnv,
   scope: Scope,
   navigation: string,
-  filter: (child: Scope) => Fragment | undefined,
+  filter: Expr | null,
+  vars: Variables,
 ): Fragment {
   const nav = requireNavigation(scope.def, navigation);
   const child = env.scope(targetOf(nav));
-  const extra = filter(child);
-  return sql`(SELECT count(*) FROM ${fromClause(child)} WHERE ${joinCondition(nav, scope, child, env)} AND ${env.readable(child)}${extra ? sql` AND (${extra})` : EMPTY})`;
+  const extra = filter ? sql` AND (${compilePredicate(env, child, vars, filter)})` : EMPTY;
+  return sql`(SELECT count(*) FROM ${fromClause(child)} WHERE ${joinCondition(nav, scope, child, env)} AND ${env.readable(child)}${extra})`;
 }
 
 function count(env: CompileEnv, scope: Scope, vars: Variables, node: CountNode): Fragment {
   const start = rootScope(scope, vars, node.root);
   if (node.path.length !== 1) throw bad('$count is supported on a direct navigation only');
-  return countSubquery(env, start, node.path[0] as string, (child) =>
-    node.filter ? compilePredicate(env, child, vars, node.filter) : undefined,
-  );
+  return countSubquery(env, start, node.path[0] as string, node.filter, vars);
 }
 
 const LIKE: Record<string, Conversion> = {

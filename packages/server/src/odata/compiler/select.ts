@@ -109,9 +109,20 @@ function projection(env: CompileEnv, scope: Scope, options: QueryOptions, b: Sql
   // An expanded navigation replaces the foreign key of the same name (`belongs_to__application: [...]`).
   if (expand !== null) fields = withoutExpanded(fields, expand);
   let first = true;
-  for (const field of fields) {
-    b.raw(first ? fieldText(scope, field) : `, ${fieldText(scope, field)}`).raw(field.as);
-    first = false;
+  if (fields === scope.model.fields) {
+    // A whole row: the model's select list, pre-rendered (root) or pieced around the alias.
+    if (scope.alias === 't0') b.raw(scope.model.allColumnsT0);
+    else {
+      const parts = scope.model.allColumns;
+      b.raw(parts[0] as string);
+      for (let i = 1; i < parts.length; i++) b.raw(scope.q).raw(parts[i] as string);
+    }
+    first = fields.length === 0;
+  } else {
+    for (const field of fields) {
+      b.raw(first ? fieldText(scope, field) : `, ${fieldText(scope, field)}`).raw(field.as);
+      first = false;
+    }
   }
   const shapeFields =
     fields === scope.model.fields
@@ -141,10 +152,7 @@ function expandSql(
   item: ExpandItem,
 ): { sql: Fragment; shape: RowShape | null } {
   if (item.kind === 'expandCount') {
-    const filter = item.filter;
-    const count = countSubquery(env, parent, item.navigation, (child) =>
-      filter ? compilePredicate(env, child, NO_VARS, filter) : undefined,
-    );
+    const count = countSubquery(env, parent, item.navigation, item.filter, NO_VARS);
     return { sql: count, shape: null };
   }
   const nav = requireNavigation(parent.def, item.navigation);
