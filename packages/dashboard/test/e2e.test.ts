@@ -14,6 +14,12 @@ import { buildDashboard, gzippedSizes } from './support/build.js';
 import { ADMIN_PASSWORD, type RunningServer, startServer } from './support/server.js';
 
 const BUNDLE_BUDGET_BYTES = 300 * 1024;
+
+/** A date input's value `days` from today, in this machine's time zone (the browser's too). */
+function localDate(days: number): string {
+  const date = new Date(Date.now() + days * 86_400_000);
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
 const hasBrowser = chromiumAvailable();
 
 let dist: string;
@@ -83,7 +89,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
     });
 
-  it('signs in, creates a key whose revealed secret works, revokes it, and the API refuses it', async () => {
+  it('signs in; creates, rotates and revokes keys whose revealed secrets work until the API refuses them', async () => {
     const page = await open();
     await page.goto('/');
     await page.getByRole('heading', { name: 'Sign in to Mooring' }).waitFor();
@@ -141,6 +147,36 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     await screenshot(page, '03-keys-phone');
     await page.setViewportSize({ width: 1280, height: 860 });
 
+    // A key that expires tomorrow is marked; rotating it (1 hour grace) gives a working successor
+    // while the old secret keeps working.
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const second = page.getByRole('dialog', { name: 'Create API key' });
+    await second.getByLabel('Name').fill('e2e expiring');
+    await second.getByLabel('Expires at the end of').check();
+    await second.getByLabel('Expiry date').fill(localDate(1));
+    await second.getByRole('button', { name: 'Create key' }).click();
+    const expiringSecret = await page
+      .getByRole('dialog', { name: 'API key created' })
+      .getByLabel('Your new API key')
+      .inputValue();
+    await page.getByRole('button', { name: 'Done' }).click();
+    const expiring = page.locator('tr[data-key-name="e2e expiring"]');
+    await expect
+      .poll(() => expiring.locator('[data-status]').getAttribute('data-status'))
+      .toBe('expiring-soon');
+    await expiring.getByRole('button', { name: 'Rotate e2e expiring' }).click();
+    const rotate = page.getByRole('dialog', { name: 'Rotate e2e expiring' });
+    await rotate.getByLabel('Grace period for the old key').selectOption('3600');
+    await rotate.getByRole('button', { name: 'Rotate key' }).click();
+    const successor = await page
+      .getByRole('dialog', { name: 'Key rotated' })
+      .getByLabel('Your new API key')
+      .inputValue();
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(successor).not.toBe(expiringSecret);
+    expect((await api('/actor/v1/whoami', successor)).status).toBe(200);
+    expect((await api('/actor/v1/whoami', expiringSecret)).status).toBe(200);
+
     await row.getByRole('button', { name: 'Revoke e2e integration' }).click();
     const confirm = page.getByRole('dialog', { name: 'Revoke API key?' });
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
@@ -150,7 +186,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     expect((await api('/actor/v1/whoami', secret)).status).toBe(401);
   });
 
-  it('creates a fleet and a provisioning key, and shows a simulated device go online then offline live', async () => {
+  it('creates a fleet and a provisioning key, shows a device go online then offline live, manages variables and keys, logs out everywhere', async () => {
     const page = await open();
     await signIn(page);
     await page.getByRole('button', { name: 'Create fleet' }).click();
@@ -239,16 +275,43 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     await screenshot(page, '06-fleet');
 
     // The device page: status history of what just happened.
-    await page
-      .getByRole('link', { name: uuid.slice(0, 7) })
-      .or(page.locator(`tr[data-device="${uuid}"] a`))
-      .first()
-      .click();
+    await page.locator(`tr[data-device="${uuid}"] a`).click();
     await page.getByRole('heading', { name: 'Status history' }).waitFor();
     await expect
       .poll(() => page.locator('.timeline li').count(), { timeout: 10_000 })
       .toBeGreaterThanOrEqual(2);
     await screenshot(page, '07-device');
+
+    // Device variables: override the fleet's, edit, delete (the fleet's value shows again).
+    const own = page.locator('tr[data-env="E2E_MODE"]');
+    const inherited = page.locator('tr.inherited');
+    await expect.poll(() => inherited.textContent()).toContain('browser');
+    await page.getByLabel('Name', { exact: true }).fill('E2E_MODE');
+    await page.getByLabel('Value', { exact: true }).fill('device');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await expect.poll(() => own.textContent()).toContain('device');
+    expect(await inherited.count()).toBe(0);
+    await page.getByRole('button', { name: 'Edit E2E_MODE' }).click();
+    await page.getByLabel('New value of E2E_MODE').fill('edited');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => own.textContent()).toContain('edited');
+    const deviceVars = await api(`/v7/device_environment_variable?$filter=device/uuid eq '${uuid}'`, token);
+    expect(((await deviceVars.json()) as { d: { name: string; value: string }[] }).d).toEqual([
+      expect.objectContaining({ name: 'E2E_MODE', value: 'edited' }),
+    ]);
+    await page.getByRole('button', { name: 'Delete E2E_MODE' }).click();
+    await expect.poll(() => own.count()).toBe(0);
+    await expect.poll(() => inherited.textContent()).toContain('browser');
+
+    // A new device key, shown once, authenticates as the device.
+    await page.getByRole('button', { name: 'Generate device key' }).click();
+    const keyDialog = page.getByRole('dialog', { name: 'Generate device key' });
+    await keyDialog.getByRole('button', { name: 'Generate key' }).click();
+    const newDeviceKey = await keyDialog.getByLabel('Device key').inputValue();
+    expect(newDeviceKey).toMatch(/^mk_d_/);
+    await keyDialog.getByRole('button', { name: 'Done' }).click();
+    const asDevice = await api('/actor/v1/whoami', newDeviceKey);
+    expect(await asDevice.json()).toMatchObject({ actorType: 'device', uuid });
 
     // Log out everywhere: this browser returns to sign-in, and the other session is dead too.
     await page.getByRole('link', { name: 'Account' }).click();
