@@ -1,17 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { MooringClient } from '@mooring/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dialects } from '../../server/test/support/databases.js';
 import { runCli, tempConfigDir } from './support/cli.js';
+import {
+  heartbeat as beat,
+  provisioningKeyFor,
+  type RegisteredDevice,
+  registerDevice as register,
+} from './support/devices.js';
 import { ADMIN_PASSWORD, type ListeningServer, startListeningServer } from './support/server.js';
 
 // Every test spawns several node processes; on a busy two-core machine each takes a second or more.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
-
-interface Registered {
-  readonly uuid: string;
-  readonly key: string;
-}
 
 describe.each(dialects())('mooring fleet, device and env against a real server (%s)', (dialect) => {
   let server: ListeningServer;
@@ -21,26 +20,8 @@ describe.each(dialects())('mooring fleet, device and env against a real server (
   const cli = (args: string[], input?: string) =>
     runCli(args, { env, ...(input === undefined ? {} : { input }) });
 
-  /** A device as a supervisor creates it: registered with the fleet's provisioning key. */
-  async function registerDevice(): Promise<Registered> {
-    const uuid = randomBytes(16).toString('hex');
-    const res = await fetch(`${server.url}/device/register`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${provisioningKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ application: fleet.id, device_type: 'raspberrypi3', uuid }),
-    });
-    expect(res.status).toBe(201);
-    return { uuid, key: ((await res.json()) as { api_key: string }).api_key };
-  }
-
-  /** The device polls its state endpoint (its heartbeat); the server's flusher then records it. */
-  async function heartbeat(device: Registered): Promise<void> {
-    const res = await fetch(`${server.url}/device/v3/${device.uuid}/state`, {
-      headers: { authorization: `Bearer ${device.key}` },
-    });
-    expect(res.status).toBe(200);
-    await server.app.devices.heartbeats.flush();
-  }
+  const registerDevice = (): Promise<RegisteredDevice> => register(server, provisioningKey, fleet.id);
+  const heartbeat = (device: RegisteredDevice): Promise<void> => beat(server, device);
 
   beforeAll(async () => {
     server = await startListeningServer(dialect);
@@ -58,10 +39,7 @@ describe.each(dialects())('mooring fleet, device and env against a real server (
       deviceCount: 0,
     });
 
-    // The CLI has no provisioning-key command; the SDK (which the dashboard uses) makes one.
-    const sdk = new MooringClient({ apiUrl: server.url });
-    await sdk.auth.login('admin', ADMIN_PASSWORD);
-    provisioningKey = await sdk.fleets.createProvisioningKey(fleet.id, { expiryDate: null });
+    provisioningKey = await provisioningKeyFor(server, fleet.id);
   });
   afterAll(async () => {
     await server.close();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** The CLI's real entry, run by node through tsx (no build step needed on a clean clone). */
 export const CLI_ENTRY = join(ROOT, 'packages/cli/src/main.ts');
 
