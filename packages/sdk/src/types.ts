@@ -50,6 +50,8 @@ export interface CreatedKey {
   readonly signingSecret?: string;
   /** Public id to use as `keyid` when signing. */
   readonly keyId?: string;
+  readonly signingAlg?: 'hmac-sha256' | 'ed25519';
+  readonly requiresSignature?: boolean;
   /** When the rotated predecessor stops working (rotate only). */
   readonly previousExpiresAt?: string;
 }

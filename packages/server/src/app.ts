@@ -23,6 +23,7 @@ import { sendError } from './errors/handler.js';
 import { hardeningOptions, registerHardening } from './http/hardening.js';
 import { registerODataRoutes } from './odata/odata.routes.js';
 import { ODataService } from './odata/odata.service.js';
+import { registerOpenApi } from './openapi/openapi.js';
 import { registerSessionRoutes } from './sessions/sessions.routes.js';
 import { registerSignedRequests } from './signatures/index.js';
 import { registerAdminRoutes } from './users/admin.routes.js';
@@ -101,6 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     perUsername: new RateLimiter({ limit: 10, windowMs: 2 * HOUR, blockMs: HOUR }, deps.clock),
     perIpFailures: new RateLimiter({ limit: 50, windowMs: HOUR / 4, blockMs: HOUR / 4 }, deps.clock),
   };
+  // Before every route: the OpenAPI generator collects routes as they are added.
+  await registerOpenApi(app);
   registerAuthRoutes(app, ctx, limiters);
   registerSessionRoutes(app, ctx);
   registerAdminRoutes(app, ctx);

@@ -80,6 +80,24 @@ export function toKeyInfo(row: ApiKeyRow, now: number): ApiKeyInfo {
   };
 }
 
+interface IssuedKey {
+  key: string;
+  keyId?: string;
+  signing?: { alg: 'hmac-sha256' | 'ed25519'; secret?: string; publicKey?: string };
+  requiresSignature?: boolean;
+}
+
+function fromIssued(issued: IssuedKey): CreatedKey {
+  const keyId = issued.keyId ?? parseApiKey(issued.key)?.publicId;
+  return {
+    key: issued.key,
+    ...(keyId === undefined ? {} : { keyId }),
+    ...(issued.signing?.secret === undefined ? {} : { signingSecret: issued.signing.secret }),
+    ...(issued.signing === undefined ? {} : { signingAlg: issued.signing.alg }),
+    ...(issued.requiresSignature === undefined ? {} : { requiresSignature: issued.requiresSignature }),
+  };
+}
+
 /** Named API keys: create with limits or signing, list, rename, rotate, revoke. */
 export class KeysResource {
   constructor(
@@ -114,10 +132,9 @@ export class KeysResource {
   async create(input: CreateKeyInput): Promise<CreatedKey> {
     const answer = await this.http.request<unknown>('POST', '/api-key/user/full', { body: input });
     // Plain keys come back as a JSON string (balena wire); signing keys as an object with the secret.
-    const created: CreatedKey = typeof answer === 'string' ? { key: answer } : (answer as CreatedKey);
-    const id = created.id ?? (await this.findId(created.key));
-    const keyId = created.keyId ?? parseApiKey(created.key)?.publicId;
-    return { ...created, ...(id === undefined ? {} : { id }), ...(keyId === undefined ? {} : { keyId }) };
+    const created = fromIssued(typeof answer === 'string' ? { key: answer } : (answer as IssuedKey));
+    const id = await this.findId(created.key);
+    return { ...created, ...(id === undefined ? {} : { id }) };
   }
 
   /**
@@ -145,13 +162,12 @@ export class KeysResource {
    * const { key } = await client.keys.rotate(12, { gracePeriodSeconds: 3600 });
    */
   async rotate(id: number, options: { gracePeriodSeconds: number }): Promise<CreatedKey> {
-    const rotated = await this.http.request<{ id: number; key: string; previousExpiresAt: string }>(
+    const rotated = await this.http.request<IssuedKey & { id: number; previousExpiresAt: string }>(
       'POST',
       `/mooring/v1/keys/${encodeURIComponent(String(id))}/rotate`,
       { body: { gracePeriodSeconds: options.gracePeriodSeconds } },
     );
-    const keyId = parseApiKey(rotated.key)?.publicId;
-    return { ...rotated, ...(keyId === undefined ? {} : { keyId }) };
+    return { ...fromIssued(rotated), id: rotated.id, previousExpiresAt: rotated.previousExpiresAt };
   }
 
   /**

@@ -43,7 +43,16 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
 
   app.post<{ Body: NamedKeyInput }>(
     '/api-key/user/full',
-    { config: balena, schema: { body: namedKeyBody } },
+    {
+      config: balena,
+      schema: {
+        summary: 'Create a named API key for the caller (password login < 20 min old)',
+        description:
+          'The key once, as a JSON string; a signing key answers `{key, keyId, signing, requiresSignature}` with its secret once.',
+        tags: ['api-keys'],
+        body: namedKeyBody,
+      },
+    },
     async (request, reply) => {
       const issued = await createNamedUserKey(ctx, principalOf(request), request.body);
       // balena's answer is the bare key; a signing key (Mooring's addition) also carries its material.
@@ -69,6 +78,8 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
     return sendKey(reply, await createActorKey(ctx, principalOf(request), target, body));
   };
   const v2Schema = {
+    summary: 'Create a provisioning key (fleet) or device key: the key once, as a JSON string',
+    tags: ['api-keys'],
     body: {
       type: 'object',
       additionalProperties: false,
@@ -106,7 +117,15 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
   for (const { url, kind } of actorKeyRoutes) {
     app.post<{ Params: { id: number }; Body: KeyInput | null }>(
       url,
-      { config: balena, schema: { params: idParam('id'), body: optionalKeyBody } },
+      {
+        config: balena,
+        schema: {
+          summary: `Create a ${kind === 'device' ? 'device key for the device' : 'provisioning key for the fleet'} (legacy path)`,
+          tags: ['api-keys'],
+          params: idParam('id'),
+          body: optionalKeyBody,
+        },
+      },
       async (request, reply) =>
         sendKey(
           reply,
@@ -128,6 +147,8 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
     {
       config: { access: ANY_USER, wire: 'mooring' },
       schema: {
+        summary: 'Rotate a key: a successor now, the old key expires after the grace period',
+        tags: ['api-keys'],
         params: idParam('id'),
         body: {
           type: 'object',

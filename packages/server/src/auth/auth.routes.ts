@@ -16,8 +16,13 @@ export function clientInfo(request: FastifyRequest): ClientInfo {
 
 /** balena-compatible authentication endpoints (COMPAT.md A1–A3). */
 export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limiters: LoginLimiters): void {
-  app.get('/ping', { config: { access: 'public', wire: 'balena' } }, async (_request, reply) =>
-    reply.type('text/plain; charset=utf-8').send('OK'),
+  app.get(
+    '/ping',
+    {
+      config: { access: 'public', wire: 'balena' },
+      schema: { summary: 'Health check: `OK`', tags: ['meta'] },
+    },
+    async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'),
   );
 
   app.post<{ Body: { username: string; password: string } }>(
@@ -25,6 +30,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limite
     {
       config: { access: 'public', wire: 'balena' },
       schema: {
+        summary: 'Log in with a username (or e-mail) and password: the session token as text',
+        description:
+          'Every failure is the same empty 401; 429 with `Retry-After` after 10 attempts per username.',
+        tags: ['auth'],
         body: {
           type: 'object',
           required: ['username', 'password'],
@@ -44,26 +53,46 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limite
 
   app.get(
     '/actor/v1/whoami',
-    { config: { access: { actors: ['user', 'application', 'device'] }, wire: 'balena' } },
+    {
+      config: { access: { actors: ['user', 'application', 'device'] }, wire: 'balena' },
+      schema: {
+        summary: 'The calling actor: a user, a fleet (provisioning key) or a device',
+        tags: ['auth'],
+      },
+    },
     (request) => whoamiActor(ctx, principalOf(request)),
   );
 
-  app.get('/user/v1/whoami', { config: { access: ANY_USER, wire: 'balena' } }, (request) =>
-    whoamiUser(ctx, principalOf(request)),
+  const userWhoami = { summary: 'The calling user: `{id, username, email}`', tags: ['auth'] };
+  app.get(
+    '/user/v1/whoami',
+    { config: { access: ANY_USER, wire: 'balena' }, schema: userWhoami },
+    (request) => whoamiUser(ctx, principalOf(request)),
   );
 
   const sendRefreshed = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const token = await refreshSession(ctx, principalOf(request));
     return reply.type('text/plain; charset=utf-8').send(token);
   };
-  app.get('/user/v1/refresh-token', { config: { access: SESSION_USER, wire: 'balena' } }, sendRefreshed);
+  const refresh = { summary: 'A fresh session token (text), same `authTime`', tags: ['auth'] };
+  app.get(
+    '/user/v1/refresh-token',
+    { config: { access: SESSION_USER, wire: 'balena' }, schema: refresh },
+    sendRefreshed,
+  );
   // Legacy refresh path used by older clients (COMPAT.md "differs" item 6).
-  app.get('/whoami', { config: { access: SESSION_USER, wire: 'balena' } }, sendRefreshed);
+  app.get(
+    '/whoami',
+    { config: { access: SESSION_USER, wire: 'balena' }, schema: { ...refresh, deprecated: true } },
+    sendRefreshed,
+  );
   app.post<{ Body: { password?: string } | undefined }>(
     '/user/v1/refresh-token',
     {
       config: { access: SESSION_USER, wire: 'balena' },
       schema: {
+        summary: 'A fresh session token; with `password`, also a fresh `authTime`',
+        tags: ['auth'],
         body: {
           anyOf: [
             { type: 'object', properties: { password: { type: 'string', maxLength: 4096 } } },

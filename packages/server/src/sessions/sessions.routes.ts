@@ -10,13 +10,25 @@ import { listSessions, revokeOneSession, revokeOtherSessions } from './sessions.
 export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext): void {
   const config = { access: SESSION_USER, wire: 'mooring' } as const;
 
-  app.get('/mooring/v1/sessions', { config }, async (request) => ({
-    sessions: await listSessions(ctx, principalOf(request)),
-  }));
+  const tags = ['sessions'];
+  app.get(
+    '/mooring/v1/sessions',
+    { config, schema: { summary: 'My active sessions', tags } },
+    async (request) => ({
+      sessions: await listSessions(ctx, principalOf(request)),
+    }),
+  );
 
   app.delete<{ Params: { id: string } }>(
     '/mooring/v1/sessions/:id',
-    { config, schema: { params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } } } },
+    {
+      config,
+      schema: {
+        summary: 'Revoke one of my sessions (204; 404 if not mine or not active)',
+        tags,
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
+      },
+    },
     async (request, reply) => {
       await revokeOneSession(ctx, principalOf(request), request.params.id);
       return reply.code(204).send();
@@ -28,6 +40,8 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext): vo
     {
       config: { access: ANY_USER, wire: 'mooring' },
       schema: {
+        summary: 'My audit trail (logins, sessions, keys), newest first',
+        tags: ['audit'],
         querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500 } } },
       },
     },
@@ -36,7 +50,8 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext): vo
     }),
   );
 
-  app.post('/mooring/v1/sessions/revoke-others', { config }, async (request) => ({
+  const revokeOthers = { summary: 'Log out everywhere else: `{revoked}`', tags };
+  app.post('/mooring/v1/sessions/revoke-others', { config, schema: revokeOthers }, async (request) => ({
     revoked: await revokeOtherSessions(ctx, principalOf(request)),
   }));
 
@@ -45,6 +60,8 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext): vo
     {
       config,
       schema: {
+        summary: 'Change my password (revokes my other sessions): `{revokedSessions}`',
+        tags,
         body: {
           type: 'object',
           additionalProperties: false,

@@ -9,13 +9,18 @@ import { createUser, getUsers } from './users.service.js';
 export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void {
   const config = { access: ADMIN_SESSION, wire: 'mooring' } as const;
 
-  app.get('/mooring/v1/users', { config }, async () => ({ users: await getUsers(ctx) }));
+  const tags = ['admin'];
+  app.get('/mooring/v1/users', { config, schema: { summary: 'All users', tags } }, async () => ({
+    users: await getUsers(ctx),
+  }));
 
   app.post<{ Body: { username: string; email?: string | null; password: string; isAdmin?: boolean } }>(
     '/mooring/v1/users',
     {
       config,
       schema: {
+        summary: 'Create a user (201)',
+        tags,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -32,15 +37,21 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
     async (request, reply) => reply.code(201).send(await createUser(ctx, request.body, principalOf(request))),
   );
 
-  app.get('/mooring/v1/organizations', { config }, async () => ({
-    organizations: await getOrganizations(ctx),
-  }));
+  app.get(
+    '/mooring/v1/organizations',
+    { config, schema: { summary: 'All organizations', tags } },
+    async () => ({
+      organizations: await getOrganizations(ctx),
+    }),
+  );
 
   app.post<{ Body: { name: string; handle?: string } }>(
     '/mooring/v1/organizations',
     {
       config,
       schema: {
+        summary: 'Create an organization (201)',
+        tags,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -61,6 +72,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AppContext): void
     {
       config,
       schema: {
+        summary: 'Add a user to an organization or change their role (204)',
+        tags,
         params: {
           type: 'object',
           properties: { orgId: { type: 'integer', minimum: 1 }, userId: { type: 'integer', minimum: 1 } },
