@@ -6,6 +6,7 @@ import { registerEnvCommands } from './commands/env.js';
 import { registerFleetCommands } from './commands/fleets.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 import { registerUserCommands } from './commands/users.js';
 import { CommandContext, type GlobalOptions, type Io } from './context.js';
 import { EXIT, EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
@@ -67,6 +68,7 @@ export function createProgram(io: Io, onExit: (code: ExitCode) => void): Command
   registerDeviceCommands(program, runner);
   registerEnvCommands(program, runner);
   registerUserCommands(program, runner);
+  registerSimulateCommand(program, runner);
   return program;
 }
 

@@ -152,6 +152,40 @@ describe.each(dialects())('mooring fleet, device and env against a real server (
     expect(neither.stderr).toBe('mooring: give exactly one of --fleet <id-or-slug> and --device <uuid>\n');
   });
 
+  it('simulate registers devices that poll their state endpoint, and they come online', async () => {
+    expect((await cli(['fleet', 'create', 'simulated', '-t', 'raspberrypi3'])).code).toBe(0);
+    const sim = await cli([
+      'simulate',
+      '--fleet',
+      'admin/simulated',
+      '--count',
+      '3',
+      '--interval',
+      '1s',
+      '--duration',
+      '3s',
+      '--device-type',
+      'raspberrypi3',
+      '--json',
+    ]);
+    expect(sim.code).toBe(0);
+    expect(sim.stderr).toContain('Created a provisioning key for admin/simulated, valid for one day.');
+    expect(sim.stderr).toContain('Registered 3 device(s); polling every 1s for 3s.');
+    const report = JSON.parse(sim.stdout);
+    expect(report).toMatchObject({ registered: 3, errors: 0, silent: 0 });
+    expect(report.polls).toBeGreaterThanOrEqual(3);
+
+    await server.app.devices.heartbeats.flush();
+    const online = JSON.parse(
+      (await cli(['device', 'list', '--fleet', 'admin/simulated', '--status', 'online', '--json'])).stdout,
+    );
+    expect(online).toHaveLength(3);
+
+    const noFleet = await cli(['simulate']);
+    expect(noFleet.code).toBe(2);
+    expect(noFleet.stderr).toBe('mooring: give --fleet <id-or-slug> (or set MOORING_PROVISIONING_KEY)\n');
+  });
+
   it('fleet list shows device counts; fleet rm deletes with --yes', async () => {
     const listed = await cli(['fleet', 'list', '--json']);
     const entry = (
