@@ -62,6 +62,7 @@ export function signatureHeaders(
   url: URL,
   body: string | undefined,
   nowMs: number,
+  nonce?: string,
 ): Promise<SignatureHeaders> {
   return signRequest(
     {
@@ -72,6 +73,13 @@ export function signatureHeaders(
       headers: {},
       ...(body === undefined ? {} : { body }),
     },
-    { keyId: config.keyId, alg: config.alg, key, created: Math.floor(nowMs / 1000) },
+    {
+      keyId: config.keyId,
+      alg: config.alg,
+      key,
+      created: Math.floor(nowMs / 1000),
+      // Fixed only by the vector tests; otherwise 16 fresh random bytes per request.
+      ...(nonce === undefined ? {} : { nonce }),
+    },
   );
 }
