@@ -71,6 +71,8 @@ export interface CreateKeyInput {
   readonly signing?:
     | { readonly alg: 'hmac-sha256' }
     | { readonly alg: 'ed25519'; readonly publicKey: string };
+  /** With `signing`: refuse the key's bearer form, so only signed requests work. */
+  readonly requiresSignature?: boolean;
 }
 
 export interface Fleet {

@@ -187,8 +187,9 @@ describe.each(dialects())('SDK signed requests against the real server (%s)', (d
       retry: { retries: 1, minDelayMs: 1 },
       fetch: (input, init) => {
         nonces.push(
-          /nonce="([^"]+)"/.exec(String((init?.headers as Record<string, string>)['signature-input']))?.[1] ??
-            '',
+          /nonce="([^"]+)"/.exec(
+            String(((init?.headers ?? {}) as Record<string, string>)['signature-input']),
+          )?.[1] ?? '',
         );
         // The first attempt never reaches the server, like a dropped connection.
         return calls++ === 0 ? Promise.reject(new TypeError('socket hang up')) : fetch(input, init);
