@@ -1,6 +1,9 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -18,9 +21,41 @@ const API_PREFIXES = [
   '/ping',
 ];
 
+/**
+ * Writes `.br` and `.gz` next to each text file of the build: the server sends them to browsers that
+ * accept them (@fastify/static `preCompressed`), so no CPU is spent compressing per request.
+ */
+function precompress(): Plugin {
+  return {
+    name: 'mooring-precompress',
+    apply: 'build',
+    writeBundle(options, bundle): void {
+      const dir = options.dir ?? here('dist');
+      const names = [...Object.keys(bundle), 'favicon.svg'].filter((name) =>
+        /\.(js|css|html|svg)$/.test(name),
+      );
+      for (const name of names) {
+        const path = join(dir, name);
+        let data: Buffer;
+        try {
+          data = readFileSync(path);
+        } catch {
+          continue; // a public/ file that this build does not have
+        }
+        if (data.length < 1024) continue;
+        writeFileSync(`${path}.gz`, gzipSync(data, { level: 9 }));
+        writeFileSync(
+          `${path}.br`,
+          brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+        );
+      }
+    },
+  };
+}
+
 export default defineConfig({
   root: here('.'),
-  plugins: [react()],
+  plugins: [react(), precompress()],
   resolve: {
     alias: {
       // The SDK and protocol are consumed from source, like the tests do.

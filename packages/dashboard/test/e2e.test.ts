@@ -184,6 +184,13 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     // Focus went back to the page when the dialog closed, not to a detached button.
     expect(await page.evaluate(() => document.activeElement !== document.body)).toBe(true);
     expect((await api('/actor/v1/whoami', secret)).status).toBe(401);
+
+    // Sign out: back to the sign-in page, and the session is gone after a reload.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Mooring' }).waitFor();
+    expect(await page.getByRole('status').textContent()).toContain('You are signed out.');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in to Mooring' }).waitFor();
   });
 
   it('creates a fleet and a provisioning key, shows a device go online then offline live, manages variables and keys, logs out everywhere', async () => {

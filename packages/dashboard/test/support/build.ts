@@ -31,14 +31,18 @@ export async function buildDashboard(): Promise<string> {
   return outDir;
 }
 
-/** Every file of a build with its gzipped size (what a browser downloads with compression). */
+/**
+ * Every file of a build with its gzipped size (what a browser downloads with compression). The
+ * build's own `.gz`/`.br` copies are left out: they are alternatives, not extra downloads.
+ */
 export function gzippedSizes(dir: string): Map<string, number> {
   const sizes = new Map<string, number>();
   const walk = (current: string): void => {
     for (const name of readdirSync(current)) {
       const path = join(current, name);
       if (statSync(path).isDirectory()) walk(path);
-      else sizes.set(path.slice(dir.length + 1), gzipSync(readFileSync(path), { level: 9 }).length);
+      else if (!/\.(gz|br)$/.test(name))
+        sizes.set(path.slice(dir.length + 1), gzipSync(readFileSync(path), { level: 9 }).length);
     }
   };
   walk(dir);

@@ -41,7 +41,8 @@ export async function registerDashboard(
     );
   }
   // serve: false: only reply.sendFile (path checks, ETag, ranges); routing stays ours.
-  await app.register(fastifyStatic, { root, serve: false });
+  // preCompressed: the build writes .br/.gz copies, sent to browsers that accept them.
+  await app.register(fastifyStatic, { root, serve: false, preCompressed: true });
 
   const send = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = request.url.split('?')[0] ?? '/';
@@ -59,6 +60,8 @@ export async function registerDashboard(
     }
     reply.headers(staticSecurityHeaders());
     reply.header('cache-control', file.startsWith('assets/') ? IMMUTABLE : REVALIDATE);
+    // The body depends on Accept-Encoding (precompressed copies): caches must key on it.
+    reply.header('vary', 'accept-encoding');
     return reply.sendFile(file, { cacheControl: false });
   };
 
