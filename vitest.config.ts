@@ -15,5 +15,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Collects log lines and secrets per run; after all files, fails the run if a secret was logged.
+    globalSetup: ['packages/server/test/support/global-setup.ts'],
   },
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { bootstrapAdmin } from '../../src/bootstrap.js';
 import { ManualClock } from '../../src/config/clock.js';
@@ -9,6 +9,7 @@ import type { DialectName } from '../../src/db/database.js';
 import { createLogger } from '../../src/http/logger.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 import { LogCapture } from './log-capture.js';
+import { recordRequestSecrets, recordResponseSecrets, recordSecret } from './secret-ledger.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
@@ -47,6 +48,7 @@ export async function createTestApp(
   const logger = createLogger(config.logLevel, logs);
   const keys = deriveKeys(config.secret ?? TEST_SECRET);
   const app = await buildApp({ config, db, keys, clock, logger });
+  recordSecrets(app, config);
   const ctx: AppContext = app.mooring.ctx;
   if (!shared) await bootstrapAdmin(ctx);
   return {
@@ -71,4 +73,31 @@ export async function loginAs(app: FastifyInstance, username: string, password: 
 
 export function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
+}
+
+/**
+ * Records the secrets of every exchange through `app.inject` (passwords sent; tokens, keys and
+ * signing secrets returned) for the suite-wide "no secret in any log line" scan (secret-ledger.ts).
+ */
+function recordSecrets(app: FastifyInstance, config: Config): void {
+  recordSecret('master-secret', config.secret ?? TEST_SECRET);
+  recordSecret('password', config.adminPassword ?? ADMIN_PASSWORD);
+  const inject = app.inject.bind(app);
+  const recording = (options?: InjectOptions | string): unknown => {
+    if (options === undefined) return inject();
+    const opts = typeof options === 'string' ? { url: options } : options;
+    if (typeof opts.payload === 'object' && opts.payload !== null) recordRequestSecrets(opts.payload);
+    else if (typeof opts.payload === 'string' && opts.payload.includes('assword')) {
+      try {
+        recordRequestSecrets(JSON.parse(opts.payload));
+      } catch {
+        // not JSON: nothing to record
+      }
+    }
+    return inject(opts).then((res) => {
+      recordResponseSecrets(String(opts.url ?? ''), res.body);
+      return res;
+    });
+  };
+  app.inject = recording as typeof app.inject;
 }

@@ -1,0 +1,36 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { scanForSecrets } from './secret-scan.js';
+
+/*
+ * vitest globalSetup: one directory per run for captured log lines and recorded secrets (see
+ * secret-ledger.ts), and, after every test file has finished, the scan that fails the run when any
+ * secret appears in any log line. Runs in the main process, so the result does not depend on the
+ * order or the parallelism of test files.
+ */
+const ROOT = resolve(import.meta.dirname, '../../../../test-output');
+
+export function setup(): () => void {
+  const dir = join(ROOT, `run-${Date.now()}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  // Workers are forked after this and inherit the environment.
+  process.env.MOORING_TEST_OUTPUT_DIR = dir;
+  return () => {
+    const { leaks, secrets, lines } = scanForSecrets(dir);
+    const report = [
+      `secret scan: ${secrets} secrets recorded, ${lines} log lines scanned, ${leaks.length} leaks`,
+      ...leaks.slice(0, 50).map((l) => `  ${l.kind} ${l.masked} in ${l.file}:${l.line}`),
+    ].join('\n');
+    writeFileSync(join(dir, 'secret-scan.txt'), `${report}\n`);
+    if (leaks.length > 0) {
+      // vitest reports a teardown error but keeps the exit code of the tests; force a failing run.
+      process.exitCode = 1;
+      throw new Error(`Secrets found in captured log lines (${dir}):\n${report}`);
+    }
+    // Clean runs leave nothing behind but the summary.
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'secret-scan.txt'), `${report}\n`);
+    process.stdout.write(`${report}\n`);
+  };
+}
