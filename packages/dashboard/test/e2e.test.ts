@@ -15,6 +15,14 @@ import { ADMIN_PASSWORD, type RunningServer, startServer } from './support/serve
 
 const BUNDLE_BUDGET_BYTES = 300 * 1024;
 
+/**
+ * `expect.poll` with room for a loaded CI machine (the default gives up after 1 s): the UI is
+ * allowed a few seconds to show what the API did, never a reload.
+ */
+function eventually<T>(read: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) {
+  return expect.poll(read, { timeout: 10_000, interval: 100, ...options });
+}
+
 /** A date input's value `days` from today, in this machine's time zone (the browser's too). */
 function localDate(days: number): string {
   const date = new Date(Date.now() + days * 86_400_000);
@@ -47,7 +55,8 @@ describe('dashboard production build', () => {
   });
 });
 
-describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
+// Each journey takes 10–25 s alone; the whole suite shares two CPUs with it.
+describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_000 }, () => {
   let server: RunningServer;
   let browser: Browser;
   let watched: WatchedPage | undefined;
@@ -104,13 +113,13 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('dialog', { name: 'Create API key' }).waitFor();
     await page.keyboard.press('Escape');
-    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    await eventually(() => page.getByRole('dialog').count()).toBe(0);
     expect(await opener.evaluate((button) => button === document.activeElement)).toBe(true);
 
     await opener.click();
     const dialog = page.getByRole('dialog', { name: 'Create API key' });
     // Focus moves into the dialog, on its first field.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('key-name');
+    await eventually(() => page.evaluate(() => document.activeElement?.id)).toBe('key-name');
     await dialog.getByLabel('Name').fill('e2e integration');
     await dialog.getByLabel('Description (optional)').fill('created by the browser test');
     await dialog.getByLabel('Read-only').check();
@@ -119,9 +128,9 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     const reveal = page.getByRole('dialog', { name: 'API key created' });
     const secret = await reveal.getByLabel('Your new API key').inputValue();
     expect(secret).toMatch(/^mk_u_/);
-    await expect.poll(() => reveal.textContent()).toContain('only time it is shown');
+    await eventually(() => reveal.textContent()).toContain('only time it is shown');
     await reveal.getByRole('button', { name: 'Copy' }).click();
-    await expect.poll(() => reveal.textContent()).toContain('Copied to the clipboard.');
+    await eventually(() => reveal.textContent()).toContain('Copied to the clipboard.');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
     await screenshot(page, '02-key-created');
     await reveal.getByRole('button', { name: 'Done' }).click();
@@ -137,7 +146,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     expect(write.status).toBe(403);
 
     const row = page.locator('tr[data-key-name="e2e integration"]');
-    await expect.poll(() => row.textContent()).toContain('read');
+    await eventually(() => row.textContent()).toContain('read');
     expect(await row.textContent()).toContain('Never');
     await screenshot(page, '03-keys');
     await page.emulateMedia({ colorScheme: 'dark' });
@@ -161,9 +170,9 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
       .inputValue();
     await page.getByRole('button', { name: 'Done' }).click();
     const expiring = page.locator('tr[data-key-name="e2e expiring"]');
-    await expect
-      .poll(() => expiring.locator('[data-status]').getAttribute('data-status'))
-      .toBe('expiring-soon');
+    await eventually(() => expiring.locator('[data-status]').getAttribute('data-status')).toBe(
+      'expiring-soon',
+    );
     await expiring.getByRole('button', { name: 'Rotate e2e expiring' }).click();
     const rotate = page.getByRole('dialog', { name: 'Rotate e2e expiring' });
     await rotate.getByLabel('Grace period for the old key').selectOption('3600');
@@ -180,7 +189,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     await row.getByRole('button', { name: 'Revoke e2e integration' }).click();
     const confirm = page.getByRole('dialog', { name: 'Revoke API key?' });
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
-    await expect.poll(() => row.count()).toBe(0);
+    await eventually(() => row.count()).toBe(0);
     // Focus went back to the page when the dialog closed, not to a detached button.
     expect(await page.evaluate(() => document.activeElement !== document.body)).toBe(true);
     expect((await api('/actor/v1/whoami', secret)).status).toBe(401);
@@ -233,7 +242,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
       (window as unknown as { e2eMarker: number }).e2eMarker = 1;
     });
     const badge = page.locator(`tr[data-device="${uuid}"] [data-status]`);
-    await expect.poll(() => badge.getAttribute('data-status'), { timeout: 10_000 }).toBe('unknown');
+    await eventually(() => badge.getAttribute('data-status'), { timeout: 10_000 }).toBe('unknown');
 
     let polling = true;
     const heartbeats = (async () => {
@@ -245,30 +254,30 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
       }
     })();
     try {
-      await expect
-        .poll(() => badge.getAttribute('data-status'), { timeout: 10_000, interval: 250 })
-        .toBe('online');
+      await eventually(() => badge.getAttribute('data-status'), { timeout: 10_000, interval: 250 }).toBe(
+        'online',
+      );
     } finally {
       polling = false;
       await heartbeats;
     }
     await screenshot(page, '05-fleet-device-online');
-    await expect
-      .poll(() => badge.getAttribute('data-status'), { timeout: 20_000, interval: 250 })
-      .toBe('offline');
+    await eventually(() => badge.getAttribute('data-status'), { timeout: 20_000, interval: 250 }).toBe(
+      'offline',
+    );
     expect(await page.evaluate(() => (window as unknown as { e2eMarker?: number }).e2eMarker)).toBe(1);
 
     // The filter narrows the table to the chosen status.
     await page.getByLabel('Status').selectOption('online');
-    await expect.poll(() => badge.count()).toBe(0);
+    await eventually(() => badge.count()).toBe(0);
     await page.getByLabel('Status').selectOption('offline');
-    await expect.poll(() => badge.count()).toBe(1);
+    await eventually(() => badge.count()).toBe(1);
 
     // A fleet environment variable, set in the UI, is what the API holds.
     await page.getByLabel('Name', { exact: true }).fill('E2E_MODE');
     await page.getByLabel('Value', { exact: true }).fill('browser');
     await page.getByRole('button', { name: 'Add variable' }).click();
-    await expect.poll(() => page.locator('tr[data-env="E2E_MODE"]').textContent()).toContain('browser');
+    await eventually(() => page.locator('tr[data-env="E2E_MODE"]').textContent()).toContain('browser');
     const login = await fetch(`${server.url}/login_`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -284,31 +293,31 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     // The device page: status history of what just happened.
     await page.locator(`tr[data-device="${uuid}"] a`).click();
     await page.getByRole('heading', { name: 'Status history' }).waitFor();
-    await expect
-      .poll(() => page.locator('.timeline li').count(), { timeout: 10_000 })
-      .toBeGreaterThanOrEqual(2);
+    await eventually(() => page.locator('.timeline li').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(
+      2,
+    );
     await screenshot(page, '07-device');
 
     // Device variables: override the fleet's, edit, delete (the fleet's value shows again).
     const own = page.locator('tr[data-env="E2E_MODE"]');
     const inherited = page.locator('tr.inherited');
-    await expect.poll(() => inherited.textContent()).toContain('browser');
+    await eventually(() => inherited.textContent()).toContain('browser');
     await page.getByLabel('Name', { exact: true }).fill('E2E_MODE');
     await page.getByLabel('Value', { exact: true }).fill('device');
     await page.getByRole('button', { name: 'Add variable' }).click();
-    await expect.poll(() => own.textContent()).toContain('device');
+    await eventually(() => own.textContent()).toContain('device');
     expect(await inherited.count()).toBe(0);
     await page.getByRole('button', { name: 'Edit E2E_MODE' }).click();
     await page.getByLabel('New value of E2E_MODE').fill('edited');
     await page.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => own.textContent()).toContain('edited');
+    await eventually(() => own.textContent()).toContain('edited');
     const deviceVars = await api(`/v7/device_environment_variable?$filter=device/uuid eq '${uuid}'`, token);
     expect(((await deviceVars.json()) as { d: { name: string; value: string }[] }).d).toEqual([
       expect.objectContaining({ name: 'E2E_MODE', value: 'edited' }),
     ]);
     await page.getByRole('button', { name: 'Delete E2E_MODE' }).click();
-    await expect.poll(() => own.count()).toBe(0);
-    await expect.poll(() => inherited.textContent()).toContain('browser');
+    await eventually(() => own.count()).toBe(0);
+    await eventually(() => inherited.textContent()).toContain('browser');
 
     // A new device key, shown once, authenticates as the device.
     await page.getByRole('button', { name: 'Generate device key' }).click();
@@ -323,7 +332,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     // Log out everywhere: this browser returns to sign-in, and the other session is dead too.
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { name: 'Active sessions' }).waitFor();
-    await expect.poll(() => page.locator('tr[data-session]').count()).toBeGreaterThanOrEqual(2);
+    await eventually(() => page.locator('tr[data-session]').count()).toBeGreaterThanOrEqual(2);
     await screenshot(page, '08-account');
     await page.getByRole('button', { name: 'Log out everywhere' }).click();
     await page
@@ -355,12 +364,12 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     await addUser.getByLabel('Username').fill('operator');
     await addUser.getByLabel('Initial password').fill('operator password 1');
     await addUser.getByRole('button', { name: 'Add user' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toContain('User operator created.');
+    await eventually(() => page.getByRole('status').textContent()).toContain('User operator created.');
     await addUser.getByLabel('Username').fill('operator');
     await addUser.getByLabel('Initial password').fill('operator password 1');
     await addUser.getByRole('button', { name: 'Add user' }).click();
     const alert = page.getByRole('alert');
-    await expect.poll(() => alert.first().textContent()).toMatch(/Please check the form/);
+    await eventually(() => alert.first().textContent()).toMatch(/Please check the form/);
     await screenshot(page, '09-admin');
 
     // A session without administrator rights gets the API's 403, said plainly.
@@ -372,7 +381,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
       await p2.getByLabel('Password').fill('operator password 1');
       await p2.getByRole('button', { name: 'Sign in' }).click();
       await p2.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();
-      await expect.poll(() => p2.getByRole('alert').first().textContent()).toContain('Not allowed');
+      await eventually(() => p2.getByRole('alert').first().textContent()).toContain('Not allowed');
       await screenshot(p2, '10-forbidden');
       expect(other.errors.filter((e) => !refused(403).test(e))).toEqual([]);
     } finally {
@@ -383,12 +392,12 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', () => {
     await page.getByRole('link', { name: 'Fleets' }).click();
     await page.getByRole('heading', { level: 1, name: 'Fleets' }).waitFor();
     await watched?.context.setOffline(true);
-    await expect
-      .poll(() => page.getByRole('alert').first().textContent(), { timeout: 15_000 })
-      .toContain('Cannot reach the server');
+    await eventually(() => page.getByRole('alert').first().textContent(), { timeout: 15_000 }).toContain(
+      'Cannot reach the server',
+    );
     await screenshot(page, '11-network-down');
     await watched?.context.setOffline(false);
-    await expect.poll(() => page.getByRole('alert').count(), { timeout: 15_000 }).toBe(0);
+    await eventually(() => page.getByRole('alert').count(), { timeout: 15_000 }).toBe(0);
 
     // The session is revoked elsewhere: the page returns to sign-in and says why.
     const login = await fetch(`${server.url}/login_`, {
