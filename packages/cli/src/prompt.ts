@@ -51,8 +51,9 @@ export function readLine(input: Readable): Promise<string | undefined> {
 
 function readHidden(input: Input, prompt: Writable, question: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    prompt.write(question);
+    // Echo goes off before the prompt appears: whatever is typed after it is never shown.
     input.setRawMode?.(true);
+    prompt.write(question);
     input.resume();
     let value = '';
     const finish = (error?: CliError): void => {
