@@ -1,0 +1,296 @@
+/**
+ * HTTP benchmark (issue #9): Mooring in a child process (production mode, SQLite, logging at warn)
+ * on a freshly seeded database, against a bare Fastify ceiling measured in the same run, both driven
+ * by autocannon with fixed duration and connections. Prints per scenario requests/s, p50/p99 latency
+ * and the ratio to the ceiling; start-up time, RSS; PASS/MISS per target; one `BENCH_JSON {…}` line.
+ *
+ *   node --import tsx scripts/bench-http.ts [--duration=10] [--warmup=3] [--connections=50]
+ *       [--only=status-bearer,whoami] [--skip-build] [--cpu-prof[=dir]] [--devices=10000]
+ *       [--fleets=20] [--keys=1000] [--device-keys=1000] [--keep]
+ *
+ * Each scenario is checked (200 + expected body on a sample of its requests) before it is timed; a
+ * scenario that fails the check, or whose feature is not there yet, is reported as not measurable.
+ * The ceiling is timed right before each scenario; each ratio uses that paired ceiling run.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deriveKeys } from '../packages/server/src/config/secrets.js';
+import { openDatabase } from '../packages/server/src/db/database.js';
+import { migrateToLatest } from '../packages/server/src/db/migrate.js';
+import { verifyScenario } from './bench/check.js';
+import { ensureBuilt, machine } from './bench/environment.js';
+import { cursor, drive, type LoadResult } from './bench/load.js';
+import { parseOptions } from './bench/options.js';
+import { rssSampler, type ServerProcess, startServer } from './bench/processes.js';
+import { summarizeProfile } from './bench/profile.js';
+import { mb, type ScenarioOutcome, scenarioTable, targetLines, targetsOf } from './bench/report.js';
+import {
+  type BenchRequest,
+  deviceHeartbeats,
+  deviceStatusBearer,
+  deviceStatusQueryKey,
+  deviceStatusSession,
+  fleetDeviceList,
+  type Scenario,
+  type Send,
+  whoami,
+  workingSet,
+} from './bench/scenarios.js';
+import { seedDatabase } from './bench/seed.js';
+import { type MissingScenario, signedScenarios } from './bench/signed.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const options = parseOptions(process.argv.slice(2));
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+
+function sender(base: string): Send {
+  return async (request: BenchRequest) => {
+    const res = await fetch(base + request.path, { method: request.method, headers: request.headers });
+    return { status: res.status, body: await res.text() };
+  };
+}
+
+async function login(base: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${base}/login_`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login of ${username} answered ${res.status}`);
+  return res.text();
+}
+
+/** Warm-up (untimed) then the timed run, through one cursor so single-use requests stay unique. */
+async function measure(
+  server: ServerProcess,
+  requests: readonly BenchRequest[],
+): Promise<LoadResult & { overrun: number }> {
+  const source = cursor(requests);
+  const connections = options.connections;
+  if (options.warmup > 0) await drive(server.url, source, { seconds: options.warmup, connections });
+  const load = await drive(server.url, source, { seconds: options.duration, connections }, server.cpuMs);
+  return { ...load, overrun: source.overrun };
+}
+
+interface Measured {
+  readonly scenario: Scenario | MissingScenario;
+  readonly load?: LoadResult & { overrun: number };
+  readonly problem?: string;
+  /** The ceiling timed right before this scenario. */
+  readonly ceiling?: LoadResult;
+}
+
+const wanted = (id: string): boolean => !options.only || options.only.includes(id);
+
+async function main(): Promise<void> {
+  const env = machine(ROOT);
+  log(`machine: ${env.cores} × ${env.cpu}, ${env.memoryGb} GB, load ${env.loadAverage.join(' ')}`);
+  log(`node ${env.node}, commit ${env.commit}`);
+  log(ensureBuilt(ROOT, options.skipBuild));
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'mooring-bench-'));
+  const secret = randomBytes(32).toString('hex');
+  const seedStarted = performance.now();
+  const db = openDatabase({ dialect: 'sqlite', file: join(dataDir, 'mooring.sqlite') });
+  await migrateToLatest(db);
+  const seed = await seedDatabase(db, deriveKeys(secret).apiKeyPepper, options.sizes);
+  await db.close();
+  const s = options.sizes;
+  log(
+    `seeded ${s.devices} devices in ${s.fleets} fleets, ${s.namedKeys} named keys, ${s.deviceKeys} device keys ` +
+      `in ${Math.round(performance.now() - seedStarted)} ms (${dataDir})`,
+  );
+
+  const servers: ServerProcess[] = [];
+  try {
+    const profDir = options.cpuProfDir === undefined ? undefined : resolve(ROOT, options.cpuProfDir);
+    const mooring = await startServer({
+      name: 'mooring',
+      command: [
+        process.execPath,
+        ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+        'packages/server/dist/main.js',
+      ],
+      cwd: ROOT,
+      env: {
+        NODE_ENV: 'production',
+        MOORING_LOG_LEVEL: 'warn',
+        MOORING_DATA_DIR: dataDir,
+        MOORING_SECRET: secret,
+        MOORING_HOST: '127.0.0.1',
+        MOORING_PORT: '0',
+      },
+      ready: /listening on (http:\/\/[^\s]+)/,
+    });
+    servers.push(mooring);
+    const ceiling = await startServer({
+      name: 'ceiling',
+      command: [process.execPath, '--import', 'tsx', 'scripts/bench-ceiling.ts'],
+      cwd: ROOT,
+      env: { NODE_ENV: 'production' },
+      ready: /listening on (http:\/\/[^\s]+)/,
+    });
+    servers.push(ceiling);
+    log(`mooring listening after ${Math.round(mooring.startupMs)} ms, RSS ${mb(mooring.rss())}`);
+
+    const send = sender(mooring.url);
+    const tokens = await Promise.all(
+      workingSet(seed).users.map((u) => login(mooring.url, u.username, u.password)),
+    );
+    const scenarios: (Scenario | MissingScenario)[] = [
+      deviceStatusBearer(seed),
+      deviceStatusQueryKey(seed),
+      deviceStatusSession(seed, tokens),
+    ];
+
+    // The ceiling is timed right before each scenario (half the duration): the machine is shared,
+    // so a ceiling measured minutes earlier would make the ratio mostly noise.
+    const ceilingRequests = deviceStatusBearer(seed).requests;
+    const ceilingSource = cursor(ceilingRequests);
+    const ceilingSeconds = Math.max(1, options.duration / 2);
+    const ceilingRuns: LoadResult[] = [];
+    const timeCeiling = async (): Promise<LoadResult> => {
+      const load = await drive(
+        ceiling.url,
+        ceilingSource,
+        { seconds: ceilingSeconds, connections: options.connections },
+        ceiling.cpuMs,
+      );
+      ceilingRuns.push(load);
+      return load;
+    };
+    log('\nceiling warm-up …');
+    await drive(ceiling.url, ceilingSource, {
+      seconds: Math.max(1, options.warmup),
+      connections: options.connections,
+    });
+    const first = await timeCeiling();
+    log(`  ${Math.round(first.requestsPerSecond)} req/s`);
+
+    // Each signed request is sent once; a signed scenario cannot outrun the ceiling, so this many do.
+    const budget = Math.min(
+      400_000,
+      Math.ceil(first.requestsPerSecond * (options.duration + options.warmup) * 0.8) + 20,
+    );
+    const wantSigned = wanted('status-sig-ed25519') || wanted('status-sig-hmac');
+    if (wantSigned) log(`\nsigning ${budget} requests per algorithm …`);
+    scenarios.push(
+      ...(wantSigned ? await signedScenarios(mooring.url, seed, tokens[0] as string, budget) : []),
+    );
+    scenarios.push(fleetDeviceList(seed), deviceHeartbeats(seed), whoami(seed));
+
+    const sampler = rssSampler(mooring);
+    let profileSkipMs: number | undefined;
+    const measured: Measured[] = [];
+    for (const scenario of scenarios) {
+      if (!wanted(scenario.id)) continue;
+      if ('missing' in scenario) {
+        log(`\n${scenario.id}: not measurable: ${scenario.missing}`);
+        measured.push({ scenario, problem: scenario.missing });
+        continue;
+      }
+      const extra = scenario.singleUse ? scenario.requests.slice(0, 20) : undefined;
+      const timed = extra ? scenario.requests.slice(20) : scenario.requests;
+      const problem = await verifyScenario(send, scenario, 20, extra ?? scenario.requests);
+      if (problem) {
+        log(`\n${scenario.id}: not measurable: ${problem}`);
+        measured.push({ scenario, problem });
+        continue;
+      }
+      log(`\n${scenario.id}: ${scenario.title} …`);
+      const paired = await timeCeiling();
+      profileSkipMs ??= performance.now() - mooring.spawnedAt;
+      const load = await measure(mooring, timed);
+      log(
+        `  ${Math.round(load.requestsPerSecond)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ` +
+          `RSS ${mb(mooring.rss())}; ceiling just before: ${Math.round(paired.requestsPerSecond)} req/s`,
+      );
+      measured.push({
+        scenario,
+        load: { ...load, overrun: scenario.singleUse ? load.overrun : 0 },
+        ceiling: paired,
+      });
+    }
+    const rssPeak = sampler.stop();
+    const rssAfter = mooring.rss();
+
+    const rates = ceilingRuns.map((r) => r.requestsPerSecond);
+    const ceilingRps = rates.reduce((x, y) => x + y, 0) / rates.length;
+    const cpus = ceilingRuns.flatMap((r) => (r.cpuUsPerRequest === undefined ? [] : [r.cpuUsPerRequest]));
+    const ceilingLoad: LoadResult = {
+      ...first,
+      ...(cpus.length > 0 ? { cpuUsPerRequest: cpus.reduce((x, y) => x + y, 0) / cpus.length } : {}),
+      requestsPerSecond: ceilingRps,
+      p50Ms: Math.max(...ceilingRuns.map((r) => r.p50Ms)),
+      p99Ms: Math.max(...ceilingRuns.map((r) => r.p99Ms)),
+    };
+    const outcomes: ScenarioOutcome[] = measured.map(({ scenario, load, problem, ceiling: paired }) => ({
+      id: scenario.id,
+      title: scenario.title,
+      target: scenario.target,
+      ...(load && paired
+        ? {
+            load,
+            ratio: load.requestsPerSecond / paired.requestsPerSecond,
+            ceiling: paired.requestsPerSecond,
+            ...(paired.cpuUsPerRequest === undefined ? {} : { ceilingCpuUs: paired.cpuUsPerRequest }),
+          }
+        : {}),
+      ...(load?.overrun ? { overrun: load.overrun } : {}),
+      ...(problem ? { notMeasurable: problem } : {}),
+    }));
+    const targets = targetsOf(outcomes, rssPeak, mooring.startupMs);
+
+    log(
+      `\n${options.duration} s per scenario after ${options.warmup} s warm-up, ${options.connections} connections`,
+    );
+    log(`ceiling runs: ${rates.map(Math.round).join(', ')} req/s (each ratio uses the run just before it)`);
+    log(scenarioTable(ceilingLoad, outcomes));
+    log(
+      `\nstart-up to listening: ${Math.round(mooring.startupMs)} ms; RSS peak ${mb(rssPeak)}, after the run ${mb(rssAfter)}`,
+    );
+    log(targetLines(targets));
+    const warnings = mooring.stderr().trim();
+    if (warnings !== '') log(`\nMooring stderr (last lines):\n${warnings.split('\n').slice(-10).join('\n')}`);
+
+    log(
+      `BENCH_JSON ${JSON.stringify({
+        kind: 'http',
+        machine: env,
+        options: {
+          duration: options.duration,
+          warmup: options.warmup,
+          connections: options.connections,
+          sizes: options.sizes,
+        },
+        ceiling: { runs: rates, mean: ceilingRps },
+        startupMs: Math.round(mooring.startupMs),
+        rssPeakBytes: rssPeak,
+        rssAfterBytes: rssAfter,
+        scenarios: outcomes,
+        targets: Object.fromEntries(targets.map((t) => [t.id, t])),
+      })}`,
+    );
+
+    // Stopped here (not only in finally) so the --cpu-prof profile is written before it is read.
+    for (const server of servers.splice(0)) await server.stop();
+    if (profDir) {
+      const newest = readdirSync(profDir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .sort()
+        .pop();
+      if (newest)
+        log(
+          `\nCPU profile ${join(profDir, newest)}\n${summarizeProfile(join(profDir, newest), 30, Math.round(profileSkipMs ?? 0))}`,
+        );
+    }
+  } finally {
+    for (const server of servers) await server.stop();
+    if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
