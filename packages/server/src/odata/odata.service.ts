@@ -19,9 +19,9 @@ import type { ParsedRequest } from './ast.js';
 import { CompileEnv, clip } from './compiler/scope.js';
 import { rootWhere } from './compiler/select.js';
 import { parseODataUrl } from './parse-url.js';
-import { PlanCache, runPlan } from './plan-cache.js';
+import { PlanCache, runPlan, runRows } from './plan-cache.js';
 import { ReadPlanner } from './read-planner.js';
-import { mapRows } from './row-mapper.js';
+import type { RowMapper } from './row-mapper.js';
 import { Fragment, joinSql } from './sql/fragment.js';
 
 type DynamicDb = Record<string, Record<string, unknown>>;
@@ -43,9 +43,9 @@ export class ODataService {
   async read(url: string, principal: Principal | null): Promise<{ d: unknown }> {
     const { request, def, plan } = this.reads.prepare(url, principal);
     if (!plan) throw denied(principal, `read ${def.name}`);
-    const rows = await runPlan(this.ctx.db, plan, plan.bind(request.params, principal));
-    if (request.count) return { d: Number(rows[0]?.n ?? 0) };
-    return { d: mapRows(rows, plan.shape) };
+    const rows = await runRows(this.ctx.db, plan, plan.bind(request.params, principal));
+    if (request.count) return { d: Number(rows[0]?.[0] ?? 0) };
+    return { d: (plan.map as RowMapper)(rows) };
   }
 
   /** `POST /v7/<resource>` → the created entity (as a GET would return it) and its id. */

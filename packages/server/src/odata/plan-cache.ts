@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Database } from '../db/database.js';
 import type { RowShape } from './compiler/select.js';
+import { type ArrayRow, compileRowMapper, type RowMapper } from './row-mapper.js';
 import type { Slot } from './slots.js';
 import { type Fragment, finishSql } from './sql/fragment.js';
 import { type Binder, compileBinder } from './values.js';
@@ -12,6 +13,8 @@ export interface Plan {
   /** Turns a request's literals and principal into the statement's values (precomputed per plan). */
   readonly bind: Binder;
   readonly shape: RowShape;
+  /** Read plans return array rows, mapped to the wire shape by this precomputed mapper. */
+  readonly map: RowMapper | null;
   /** SQLite: the prepared statement. */
   readonly statement: Statement | undefined;
   /** PostgreSQL: the prepared-statement name (per connection, prepared on first use). */
@@ -31,14 +34,15 @@ export class PlanCache {
     private readonly maxPlans = 2000,
   ) {}
 
-  get(key: string, build: () => { query: Fragment; shape: RowShape }): Plan {
+  /** `arrays`: a read plan (array rows + row mapper, see {@link runRows}); else object rows. */
+  get(key: string, build: () => { query: Fragment; shape: RowShape }, arrays = false): Plan {
     const cached = this.plans.get(key);
     if (cached) {
       this.hits++;
       return cached;
     }
     this.misses++;
-    const plan = this.compile(build());
+    const plan = this.compile(build(), arrays);
     if (this.plans.size >= this.maxPlans) {
       const oldest = this.plans.keys().next().value;
       if (oldest !== undefined) this.plans.delete(oldest);
@@ -48,14 +52,16 @@ export class PlanCache {
   }
 
   /** Final SQL for the dialect, the SQLite prepare, the binder: everything a cache miss pays. */
-  compile({ query, shape }: { query: Fragment; shape: RowShape }): Plan {
+  compile({ query, shape }: { query: Fragment; shape: RowShape }, arrays = false): Plan {
     const text = finishSql(query.text, this.db.dialect);
     const statement = this.db.sqlite?.prepare(text);
+    if (arrays) statement?.raw(true);
     return {
       sql: text,
       slots: query.slots,
       bind: compileBinder(query.slots),
       shape,
+      map: arrays ? compileRowMapper(shape) : null,
       statement,
       name: `mooring_${++this.counter}`,
       returnsRows: statement ? statement.reader : true,
@@ -77,4 +83,13 @@ export async function runPlan(
   if (!db.pool) throw new Error('no database connection');
   const result = await db.pool.query({ name: plan.name, text: plan.sql, values });
   return result.rows as Record<string, unknown>[];
+}
+
+/** Runs a read plan (compiled with `arrays`): rows as arrays in select-list order. */
+export async function runRows(db: Database, plan: Plan, values: unknown[]): Promise<ArrayRow[]> {
+  if (plan.map === null) throw new Error('not a read plan');
+  if (plan.statement) return plan.statement.all(...values) as ArrayRow[];
+  if (!db.pool) throw new Error('no database connection');
+  const result = await db.pool.query({ name: plan.name, text: plan.sql, values, rowMode: 'array' });
+  return result.rows as ArrayRow[];
 }

@@ -69,8 +69,10 @@ export class ReadPlanner {
   private planFor(entry: UrlEntry, shape: string, principal: Principal | null): Plan | null {
     // Whether the resource is readable at all depends only on the principal's shape.
     if (!canEverRead(entry.def.name, principal)) return null;
-    return this.plans.get(`GET|${shape}|${entry.request.shapeKey}`, () =>
-      compileRead(new CompileEnv(this.dialect, principal), entry.def, entry.request),
+    return this.plans.get(
+      `GET|${shape}|${entry.request.shapeKey}`,
+      () => compileRead(new CompileEnv(this.dialect, principal), entry.def, entry.request),
+      true,
     );
   }
 }

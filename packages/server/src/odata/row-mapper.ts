@@ -1,6 +1,49 @@
+import type { FieldType } from '../resources/model.js';
 import type { RowShape } from './compiler/select.js';
 
 type Row = Record<string, unknown>;
+
+/** Result rows as arrays, in select-list order (better-sqlite3 `raw()`, pg `rowMode: 'array'`). */
+export type ArrayRow = readonly unknown[];
+export type RowMapper = (rows: readonly ArrayRow[]) => Row[];
+
+const isNil = (v: unknown): boolean => v === null || v === undefined;
+
+/** Storage → wire for one value of each field type (see mapRow for the same rules on objects). */
+const CONVERT: Readonly<Record<FieldType, (value: unknown) => unknown>> = {
+  boolean: (v) => (isNil(v) ? null : v === 1 || v === true || v === '1'),
+  datetime: (v) => (isNil(v) ? null : new Date(Number(v)).toISOString()),
+  fk: (v) => (isNil(v) ? null : { __id: Number(v) }),
+  json: (v) => (typeof v === 'string' ? safeParse(v) : (v ?? null)),
+  id: (v) => (isNil(v) ? null : Number(v)),
+  integer: (v) => (isNil(v) ? null : Number(v)),
+  string: (v) => v ?? null,
+};
+
+/**
+ * Decides once per plan how each column becomes a wire value, so a request only runs the
+ * conversions over array rows (no intermediate row objects keyed by column name, no type switch).
+ */
+export function compileRowMapper(shape: RowShape): RowMapper {
+  const names = shape.fields.map((f) => f.name);
+  const converters = shape.fields.map((f) => CONVERT[f.type]);
+  const expands = shape.expands;
+  const nf = names.length;
+  return (rows) => {
+    const out = new Array<Row>(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as ArrayRow;
+      const o: Row = {};
+      for (let i = 0; i < nf; i++) o[names[i] as string] = (converters[i] as (v: unknown) => unknown)(row[i]);
+      for (let j = 0; j < expands.length; j++) {
+        const expand = expands[j] as RowShape['expands'][number];
+        o[expand.name] = expandValue(row[nf + j], expand);
+      }
+      out[r] = o;
+    }
+    return out;
+  };
+}
 
 /**
  * Storage → wire (COMPAT.md A0.5–6): 0/1 → booleans, epoch ms → ISO strings, foreign keys →
@@ -36,16 +79,15 @@ function mapRow(row: Row, shape: RowShape): Row {
         out[name] = value ?? null;
     }
   }
-  for (const expand of shape.expands) {
-    const value = row[expand.name];
-    if (expand.count) {
-      out[expand.name] = Number(value ?? 0);
-      continue;
-    }
-    const list = typeof value === 'string' ? (JSON.parse(value) as Row[]) : ((value as Row[] | null) ?? []);
-    out[expand.name] = expand.shape ? list.map((child) => mapRow(child, expand.shape as RowShape)) : list;
-  }
+  for (const expand of shape.expands) out[expand.name] = expandValue(row[expand.name], expand);
   return out;
+}
+
+/** An expansion: a count, or the aggregated JSON array (text on SQLite, parsed on PostgreSQL). */
+function expandValue(value: unknown, expand: RowShape['expands'][number]): unknown {
+  if (expand.count) return Number(value ?? 0);
+  const list = typeof value === 'string' ? (JSON.parse(value) as Row[]) : ((value as Row[] | null) ?? []);
+  return expand.shape ? list.map((child) => mapRow(child, expand.shape as RowShape)) : list;
 }
 
 function safeParse(text: string): unknown {

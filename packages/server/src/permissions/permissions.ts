@@ -62,6 +62,7 @@ const MEMBER_RULES: Record<string, Predicate> = {
   application_config_variable: (a) => sql`${col(a, 'application')} IN ${myApps()}`,
   device_environment_variable: (a) => sql`${col(a, 'device')} IN ${myDevices()}`,
   device_config_variable: (a) => sql`${col(a, 'device')} IN ${myDevices()}`,
+  device_tag: (a) => sql`${col(a, 'device')} IN ${myDevices()}`,
   // Own keys, and the provisioning/device keys of fleets and devices the user can reach.
   api_key: (a) =>
     sql`(${col(a, 'is_of__actor')} = ${actorId} OR ${col(a, 'is_of__actor')} IN (SELECT ka.actor FROM application ka WHERE ka.organization IN ${myOrgs()}) OR ${col(a, 'is_of__actor')} IN (SELECT kd.actor FROM device kd WHERE kd.belongs_to__application IN ${myApps()}))`,
@@ -81,6 +82,7 @@ const DEVICE_RULES: Record<string, Partial<Record<Action, Predicate>>> = {
   application_config_variable: { read: (a) => sql`${col(a, 'application')} = ${applicationId}` },
   device_environment_variable: ownDeviceRows(),
   device_config_variable: ownDeviceRows(),
+  device_tag: ownDeviceRows(),
 };
 
 function ownDeviceRows(): Partial<Record<Action, Predicate>> {
@@ -122,6 +124,8 @@ const AREA_OF: Readonly<Record<string, ScopeArea>> = {
   application_config_variable: 'env',
   device_environment_variable: 'env',
   device_config_variable: 'env',
+  // Tags hang off devices like device variables and follow the same rules.
+  device_tag: 'env',
   api_key: 'keys',
 };
 
@@ -179,6 +183,8 @@ function limitFilter(resource: string, action: Action, limits: KeyLimits): RowFi
       sql`${col(a, 'device')} IN (SELECT ld.id FROM device ld WHERE ld.belongs_to__application IN ${fleets()})`,
     device_config_variable: (a) =>
       sql`${col(a, 'device')} IN (SELECT ld.id FROM device ld WHERE ld.belongs_to__application IN ${fleets()})`,
+    device_tag: (a) =>
+      sql`${col(a, 'device')} IN (SELECT ld.id FROM device ld WHERE ld.belongs_to__application IN ${fleets()})`,
     api_key: (a) =>
       sql`(${col(a, 'is_of__actor')} IN (SELECT la.actor FROM application la WHERE la.id IN ${fleets()}) OR ${col(a, 'is_of__actor')} IN (SELECT ld.actor FROM device ld WHERE ld.belongs_to__application IN ${fleets()}))`,
     organization: (a) =>
@@ -217,6 +223,7 @@ export const CREATE_PARENT: Readonly<Record<string, { field: string; resource: s
   application_config_variable: { field: 'application', resource: 'application', action: 'update' },
   device_environment_variable: { field: 'device', resource: 'device', action: 'update' },
   device_config_variable: { field: 'device', resource: 'device', action: 'update' },
+  device_tag: { field: 'device', resource: 'device', action: 'update' },
 };
 
 /** Whether the principal may create rows of `resource` at all (the parent is checked separately). */

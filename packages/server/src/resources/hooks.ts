@@ -105,6 +105,13 @@ export function validateVariable(resource: string, values: Values): void {
   }
 }
 
+/** A tag key names the tag in the dashboard and CLI: it must show as something. */
+function validateTag(values: Values): void {
+  if (values.tag_key !== undefined && (typeof values.tag_key !== 'string' || values.tag_key.trim() === '')) {
+    throw invalid('A tag key cannot be empty');
+  }
+}
+
 /** Fills defaults and derived columns before an insert; runs inside the insert's transaction. */
 export async function prepareInsert(
   trx: Kysely<DB>,
@@ -140,6 +147,9 @@ export async function prepareInsert(
       row.device_name = values.device_name ?? friendlyName();
       row.actor = await newActor(trx, now);
       return row;
+    case 'device_tag':
+      validateTag(values);
+      return row;
     default:
       validateVariable(resource, values);
       return row;
@@ -149,6 +159,7 @@ export async function prepareInsert(
 export function validateUpdate(resource: string, values: Values): void {
   if (resource === 'application' && values.app_name !== undefined) validateAppName(values.app_name);
   if (resource.endsWith('_variable')) validateVariable(resource, values);
+  if (resource === 'device_tag') validateTag(values);
   if (resource === 'api_key' && 'name' in values && (values.name === null || values.name === '')) {
     throw invalid('A key name cannot be empty');
   }

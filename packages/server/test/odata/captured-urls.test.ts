@@ -582,11 +582,6 @@ describe.each(dialects())('captured /v7 URLs (%s)', (dialect) => {
   it('answers every captured SDK URL (ids as recorded) with a {d} envelope and never 5xx', async () => {
     for (const url of CAPTURED_URLS) {
       const res = await request(t.app, 'GET', url, admin);
-      if (url.includes('device_tag')) {
-        // Mooring has no device tags: refusing the unknown navigation is allowed, failing is not.
-        expect([200, 400], `${url} → ${res.status} ${res.body}`).toContain(res.status);
-        continue;
-      }
       expect(res.status, `${url} → ${res.body}`).toBe(200);
       expect(String(res.headers['content-type']), url).toContain('application/json');
       const d = (res.json as { d?: unknown }).d;

@@ -4,6 +4,7 @@ import * as m0002 from './0002_fleet_model.js';
 import * as m0003 from './0003_device_type_catalogue.js';
 import * as m0004 from './0004_devices.js';
 import * as m0005 from './0005_signatures.js';
+import * as m0006 from './0006_device_tag.js';
 
 /** Migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_device_type_catalogue': m0003,
   '0004_devices': m0004,
   '0005_signatures': m0005,
+  '0006_device_tag': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {
