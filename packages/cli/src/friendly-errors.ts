@@ -60,11 +60,12 @@ const GENERIC_401 = /^Not authenticated/;
 
 function unauthorized(error: MooringError, context: ErrorContext): string {
   const detail = error.code === 'Unauthorized' && !GENERIC_401.test(error.message) ? error.message : '';
-  if (detail !== '') {
-    return /fresh/i.test(detail)
-      ? `${detail}: this needs a recent password login; run \`mooring login\` again`
-      : `${detail}`;
+  if (/fresh authentication/i.test(detail)) {
+    return context.credential === 'api-key'
+      ? 'creating or rotating named API keys needs a recent password login, not an API key: unset MOORING_API_KEY and run `mooring login`'
+      : 'creating or rotating named API keys needs a recent password login (by default within 20 minutes): run `mooring login` again';
   }
+  if (detail !== '') return detail;
   switch (context.credential) {
     case 'api-key':
       return `the API key in MOORING_API_KEY was refused by ${context.apiUrl}: it is revoked, expired or mistyped`;

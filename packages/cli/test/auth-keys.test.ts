@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { MooringClient } from '@mooring/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dialects } from '../../server/test/support/databases.js';
 import { runCli, tempConfigDir } from './support/cli.js';
@@ -216,6 +217,41 @@ describe.each(dialects())('mooring login, whoami and keys against a real server 
     const result = await cli(['key', 'create', 'x', '--never', '--scope', 'everything:please']);
     expect(result.code).toBe(5);
     expect(result.stderr).toMatch(/^mooring: refused: .*scope.* \(HTTP 400\)\n$/i);
+  });
+
+  it('an unknown key id or name is not found (exit 4), not silently "revoked"', async () => {
+    const byId = await cli(['key', 'revoke', '999999']);
+    expect(byId).toEqual({ code: 4, stdout: '', stderr: 'mooring: no API key with id 999999\n' });
+    const byName = await cli(['key', 'rotate', 'no-such-key']);
+    expect(byName).toEqual({ code: 4, stdout: '', stderr: 'mooring: no API key named "no-such-key"\n' });
+  });
+
+  it('creating a named key with an API key explains that a password login is needed', async () => {
+    const key = (await cli(['key', 'create', 'full-access', '--never'])).stdout.trim();
+    const result = await cli(['key', 'create', 'child', '--never'], { env: { MOORING_API_KEY: key } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      'mooring: creating or rotating named API keys needs a recent password login, not an API key: unset MOORING_API_KEY and run `mooring login` (HTTP 401)\n',
+    );
+  });
+
+  it('a session revoked elsewhere: exit 3, "log in again", and the dead token is forgotten', async () => {
+    const dir = tempConfigDir();
+    const env = { MOORING_CONFIG_DIR: dir, MOORING_API_URL: server.url };
+    expect((await runCli(['login', '-u', 'admin'], { input: `${ADMIN_PASSWORD}\n`, env })).code).toBe(0);
+    // "Log out everywhere else" from another session revokes this one.
+    const other = new MooringClient({ apiUrl: server.url });
+    await other.auth.login('admin', ADMIN_PASSWORD);
+    expect(await other.sessions.revokeOthers()).toBeGreaterThanOrEqual(1);
+
+    const result = await runCli(['whoami'], { env });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      `mooring: your session on ${server.url} has expired or was revoked; run \`mooring login\` (HTTP 401)\n`,
+    );
+    expect(readdirSync(join(dir, 'sessions'))).toEqual([]);
+    // The login of the other client (and so of this test file's CLI session) was revoked too: log in again.
+    expect((await cli(['login', '-u', 'admin'], { input: `${ADMIN_PASSWORD}\n` })).code).toBe(0);
   });
 
   it('logout forgets the session; commands then say how to log in (exit 3)', async () => {

@@ -155,10 +155,18 @@ async function revokeKey(ctx: CommandContext, ref: string): Promise<undefined> {
   return undefined;
 }
 
-/** A key is named by id, or by its name when exactly one of the caller's keys has it. */
+/**
+ * A key is named by id, or by its name when exactly one of the caller's keys has it. Either way it must
+ * be one the caller can see: revoking an id that matches nothing would otherwise "succeed" silently.
+ */
 async function resolveKeyId(client: MooringClient, ref: string): Promise<number> {
-  if (/^\d+$/.test(ref.trim())) return parseId(ref, 'key');
-  const matches = (await client.keys.list({ kind: 'all' })).filter((k) => k.name === ref);
+  const keys = await client.keys.list({ kind: 'all' });
+  if (/^\d+$/.test(ref.trim())) {
+    const id = parseId(ref, 'key');
+    if (!keys.some((k) => k.id === id)) throw new CliError(EXIT.notFound, `no API key with id ${id}`);
+    return id;
+  }
+  const matches = keys.filter((k) => k.name === ref);
   const [first, second] = matches;
   if (first === undefined) throw new CliError(EXIT.notFound, `no API key named "${ref}"`);
   if (second !== undefined) {
