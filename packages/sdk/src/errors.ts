@@ -54,7 +54,12 @@ export class MooringError extends Error {
   }
 }
 
-/** True for a {@link MooringError}, optionally with the given code. */
+/**
+ * True for a {@link MooringError}, optionally with the given code.
+ *
+ * @example
+ * if (isMooringError(err, 'RateLimited')) await sleep((err.retryAfterSeconds ?? 1) * 1000);
+ */
 export function isMooringError(error: unknown, code?: MooringErrorCode): error is MooringError {
   return error instanceof MooringError && (code === undefined || error.code === code);
 }

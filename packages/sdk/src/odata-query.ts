@@ -22,7 +22,12 @@ export function odataString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** `resource(1)` or `resource(field='…')`, percent-encoded for the path. */
+/**
+ * `resource(1)` or `resource(field='…')`, percent-encoded for the path.
+ *
+ * @example
+ * await client.request('PATCH', keyPath('device', { uuid }), { body: { note: 'attic' } });
+ */
 export function keyPath(resource: string, key: number | { readonly [field: string]: string }): string {
   if (typeof key === 'number') {
     if (!Number.isSafeInteger(key) || key < 1) throw new TypeError(`invalid id: ${key}`);
@@ -33,7 +38,12 @@ export function keyPath(resource: string, key: number | { readonly [field: strin
   return `/v7/${resource}(${field}=${encodeURIComponent(odataString(value))})`;
 }
 
-/** Serialises OData options; values are percent-encoded, `$` names are kept literal. */
+/**
+ * Serialises OData options; values are percent-encoded, `$` names are kept literal.
+ *
+ * @example
+ * await client.request('GET', '/v7/device', { query: odataQuery({ $select: ['id', 'uuid'], $top: 5 }) });
+ */
 export function odataQuery(options: ODataOptions | undefined): string {
   if (!options) return '';
   const parts: string[] = [];
