@@ -5,6 +5,7 @@ import { endOfLocalDay, formatRelative } from '../src/lib/format.ts';
 import { matchRoute } from '../src/lib/router.tsx';
 import { registrationExample } from '../src/pages/fleets/ProvisioningKeyDialog.tsx';
 import { NO_LIMITS, scopesOf } from '../src/pages/keys/LimitsFieldset.tsx';
+import { chromiumAvailable } from './support/browser.js';
 
 describe('client routes', () => {
   it.each([
@@ -80,5 +81,25 @@ describe('dates', () => {
     expect(formatRelative(null, now)).toBe('never');
     expect(formatRelative(new Date(now - 3 * 60_000).toISOString(), now)).toBe('3 minutes ago');
     expect(formatRelative(new Date(now + 2 * 86_400_000).toISOString(), now)).toBe('in 2 days');
+  });
+});
+
+describe('browser test gate', () => {
+  const missing = '/nonexistent/chromium';
+
+  it('skips loudly on a workstation without Chromium', () => {
+    const said: string[] = [];
+    expect(chromiumAvailable(missing, {}, (m) => said.push(m))).toBe(false);
+    expect(said.join('')).toMatch(
+      /SKIPPING the dashboard browser tests: \/nonexistent\/chromium is not installed/,
+    );
+  });
+
+  it.each(['true', '1', 'yes'])('fails instead of skipping when CI=%s', (ci) => {
+    expect(() => chromiumAvailable(missing, { CI: ci }, () => {})).toThrow(/CI is set/);
+  });
+
+  it('treats CI=false as a workstation', () => {
+    expect(chromiumAvailable(missing, { CI: 'false' }, () => {})).toBe(false);
   });
 });

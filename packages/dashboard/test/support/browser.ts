@@ -9,16 +9,20 @@ export const SCREENSHOTS = fileURLToPath(new URL('../../../../test-output/screen
  * Whether the browser tests can run. Without Chromium they are skipped loudly on a workstation, but
  * under CI a missing browser is a failure (`.ci/run` installs it), never a silent pass.
  */
-export function chromiumAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const ci = process.env.CI;
+export function chromiumAvailable(
+  executable: string = CHROMIUM,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  warn: (message: string) => void = (message) => process.stderr.write(message),
+): boolean {
+  if (existsSync(executable)) return true;
+  const ci = env.CI;
   if (ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false') {
     throw new Error(
-      `${CHROMIUM} is missing but CI is set: the browser tests must run in CI (.ci/run installs it)`,
+      `${executable} is missing but CI is set: the browser tests must run in CI (.ci/run installs it)`,
     );
   }
-  process.stderr.write(
-    `\n*** SKIPPING the dashboard browser tests: ${CHROMIUM} is not installed. ` +
+  warn(
+    `\n*** SKIPPING the dashboard browser tests: ${executable} is not installed. ` +
       'Install it with `apt-get install -y chromium` to run them. ***\n\n',
   );
   return false;
