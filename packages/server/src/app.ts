@@ -31,7 +31,13 @@ import { registerAdminRoutes } from './users/admin.routes.js';
 declare module 'fastify' {
   interface FastifyInstance {
     /** Internals exposed for tests and metrics. */
-    mooring: { cache: CredentialCache; usage: UsageTracker; ctx: AppContext };
+    mooring: {
+      cache: CredentialCache;
+      usage: UsageTracker;
+      ctx: AppContext;
+      /** Every registered route (method, url): the security matrix checks it covers them all. */
+      routes: readonly { readonly method: string; readonly url: string }[];
+    };
   }
 }
 
@@ -86,6 +92,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return payload;
   });
 
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   registerHardening(app, deps.config);
   registerThrottling(app, createThrottles(deps.config.rateLimit, deps.clock));
   registerAuthentication(app, new Authenticator(ctx, cache, usage));
@@ -96,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await usage.stop();
     await bus.close();
   });
-  app.decorate('mooring', { cache, usage, ctx });
+  app.decorate('mooring', { cache, usage, ctx, routes });
 
   const limiters: LoginLimiters = {
     perUsername: new RateLimiter({ limit: 10, windowMs: 2 * HOUR, blockMs: HOUR }, deps.clock),
