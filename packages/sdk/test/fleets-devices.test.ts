@@ -174,6 +174,26 @@ describe.each(dialects())('SDK fleets, devices, env vars and OData (%s)', (diale
     const unknown = await rejection(admin.odata.get('no_such_resource'));
     expect(unknown).toMatchObject({ code: 'Validation', status: 400 });
     await expect(admin.odata.get('device?$top=1')).rejects.toBeInstanceOf(TypeError);
+    const fleet = await admin.fleets.create({
+      name: 'odata-writes',
+      deviceType: 'generic-amd64',
+      organization: 'admin',
+    });
+    await addDevice(fleet.id, 30);
+    await addDevice(fleet.id, 31);
+    await admin.odata.patch(
+      'device',
+      { note: 'attic' },
+      { $filter: `belongs_to__application eq ${fleet.id}` },
+    );
+    const notes = await admin.odata.get<{ note: string }>('device', {
+      $select: 'note',
+      $filter: `belongs_to__application eq ${fleet.id}`,
+    });
+    expect(notes).toEqual([{ note: 'attic' }, { note: 'attic' }]);
+    await admin.odata.delete(`device(uuid='${uuid(30)}')`);
+    await admin.odata.delete('device', { $filter: `uuid eq '${uuid(31)}'` });
+    expect(await admin.odata.count('device', { $filter: `belongs_to__application eq ${fleet.id}` })).toBe(0);
     const raw = await admin.request<{ d: { id: number }[] }>('GET', '/v7/device_type', {
       query: '$select=id&$top=2',
     });
