@@ -329,6 +329,54 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_00
     const asDevice = await api('/actor/v1/whoami', newDeviceKey);
     expect(await asDevice.json()).toMatchObject({ actorType: 'device', uuid });
 
+    // Limits chosen in the form hold at the API: a key restricted to e2e-fleet does not see another
+    // fleet, and a key that requires signatures is refused as a plain bearer token.
+    const orgs = (await (await api('/v7/organization?$select=id', token)).json()) as { d: { id: number }[] };
+    const types = (await (
+      await api("/v7/device_type?$select=id&$filter=slug eq 'raspberrypi4-64'", token)
+    ).json()) as { d: { id: number }[] };
+    const otherFleet = await api('/v7/application', token, {
+      method: 'POST',
+      body: JSON.stringify({
+        app_name: 'other-fleet',
+        organization: orgs.d[0]?.id,
+        is_for__device_type: types.d[0]?.id,
+      }),
+    });
+    expect(otherFleet.status).toBe(201);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    const createKey = async (
+      name: string,
+      configure: (dialog: ReturnType<Page['getByRole']>) => Promise<void>,
+    ) => {
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Create API key' });
+      await dialog.getByLabel('Name').fill(name);
+      await configure(dialog);
+      await dialog.getByRole('button', { name: 'Create key' }).click();
+      const created = page.getByRole('dialog', { name: 'API key created' });
+      const key = await created.getByLabel('Your new API key').inputValue();
+      const signing = created.getByLabel('Signing secret (HMAC-SHA256)');
+      const signingSecret = (await signing.count()) > 0 ? await signing.inputValue() : undefined;
+      await created.getByRole('button', { name: 'Done' }).click();
+      return { key, signingSecret };
+    };
+    const fleetOnly = await createKey('fleet-only', async (dialog) => {
+      await dialog.getByLabel('Only some fleets').check();
+      await dialog.getByLabel('e2e-fleet').check();
+    });
+    const seen = (await (await api('/v7/application?$select=app_name', fleetOnly.key)).json()) as {
+      d: { app_name: string }[];
+    };
+    expect(seen.d.map((f) => f.app_name)).toEqual(['e2e-fleet']);
+    const signed = await createKey('signed-only', async (dialog) => {
+      await dialog.getByLabel('Signing key: requests signed with a secret (HMAC-SHA256, RFC 9421)').check();
+      expect(await dialog.getByLabel('Refuse unsigned use of the key').isChecked()).toBe(true);
+    });
+    expect(signed.signingSecret).toMatch(/^\S{20,}$/);
+    expect((await api('/actor/v1/whoami', signed.key)).status).toBe(401);
+    await eventually(() => page.locator('tr[data-key-name="signed-only"]').textContent()).toContain('signed');
+
     // Log out everywhere: this browser returns to sign-in, and the other session is dead too.
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { name: 'Active sessions' }).waitFor();

@@ -34,7 +34,12 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }): ReactElem
         ...(scopes ? { scopes } : {}),
         ...(fleetIds ? { fleets: fleetIds } : {}),
         ...(form.get('headerOnly') ? { headerOnly: true } : {}),
-        ...(signing ? { signing: { alg: 'hmac-sha256' as const } } : {}),
+        ...(signing
+          ? {
+              signing: { alg: 'hmac-sha256' as const },
+              requiresSignature: form.get('requireSigned') === 'on',
+            }
+          : {}),
       });
       setCreated(result);
     } catch (err) {
@@ -150,8 +155,18 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }): ReactElem
               checked={signing}
               onChange={(e) => setSigning(e.target.checked)}
             />
-            <label htmlFor="signing">Require signed requests (HMAC-SHA256, RFC 9421)</label>
+            <label htmlFor="signing">
+              Signing key: requests signed with a secret (HMAC-SHA256, RFC 9421)
+            </label>
           </div>
+          {signing && (
+            <div className="checkbox nested">
+              <input type="checkbox" id="require-signed" name="requireSigned" defaultChecked />
+              <label htmlFor="require-signed">
+                Refuse unsigned use of the key (a leaked key alone is useless)
+              </label>
+            </div>
+          )}
         </fieldset>
         <ErrorNotice error={error} />
         <div className="dialog-actions">
