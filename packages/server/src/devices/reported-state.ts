@@ -2,7 +2,7 @@ import { AppError } from '../errors/app-error.js';
 import { deviceMayReport } from '../permissions/permissions.js';
 
 /*
- * The state a device reports with `PATCH /device/v2|v3/:uuid/state` (docs/device-state.md). Known
+ * The state a device reports with `PATCH /device/v2|v3/:uuid/state` (docs/devices.md). Known
  * fields are type-checked (400 on a wrong type) and stored; anything else a supervisor sends (`apps`,
  * `config`, `is_on__commit`, `logs_channel`, …) is ignored, as balena does, because supervisors of
  * every age send fields the API does not model and must not be refused for it.

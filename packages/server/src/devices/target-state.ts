@@ -3,7 +3,7 @@ import type { HeartbeatConfig } from '../config/config.js';
 import type { StateSource } from './target-state.repository.js';
 
 /*
- * Target-state documents (docs/device-state.md). Built once per change of their inputs, serialized
+ * Target-state documents (docs/devices.md). Built once per change of their inputs, serialized
  * once, with a precomputed ETag, so a poll costs a map lookup and a string send.
  */
 

@@ -280,6 +280,17 @@ describe.each(dialects())('heartbeat timers and configuration (%s)', (dialect) =
     }
   });
 
+  it('documented defaults: balena’s 10 min poll interval and floor, 15 s grace, 1 s flush and sweep', async () => {
+    const { loadConfig } = await import('../../src/config/config.js');
+    expect(loadConfig({}).heartbeat).toEqual({
+      defaultPollIntervalMs: 600_000,
+      minPollIntervalMs: 600_000,
+      offlineGraceMs: 15_000,
+      flushIntervalMs: 1000,
+      sweepIntervalMs: 1000,
+    });
+  });
+
   it.each([
     ['MOORING_HEARTBEAT_FLUSH_INTERVAL_MS', '0'],
     ['MOORING_HEARTBEAT_SWEEP_INTERVAL_MS', 'soon'],

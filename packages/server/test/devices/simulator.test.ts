@@ -10,7 +10,6 @@ import {
   fleetWithKey,
   heartbeatRow,
   MANUAL_HEARTBEAT_ENV,
-  MINUTE,
 } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
