@@ -1,6 +1,7 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { FastifySchema, RouteOptions } from 'fastify';
 import type { WireFormat } from '../http/route-config.js';
+import { DOCUMENTED_RESPONSES } from './responses.js';
 import { describeAccess, SECURITY_SCHEMES, securityFor } from './security.js';
 import { v7Paths, v7Schemas } from './v7-paths.js';
 
@@ -65,9 +66,11 @@ function transform({ schema, url, route }: { schema: FastifySchema; url: string;
   if (GENERATED_ELSEWHERE.has(url)) return { schema: { ...base, hide: true } as FastifySchema, url };
   const access = route.config?.access;
   const wire: WireFormat = route.config?.wire ?? 'mooring';
+  const documented = DOCUMENTED_RESPONSES[`${[route.method].flat()[0]} ${url}`];
   return {
     schema: {
       ...base,
+      ...(base.response === undefined && documented ? { response: documented } : {}),
       security: securityFor(access),
       'x-mooring-access': describeAccess(access),
       'x-mooring-wire': wire,

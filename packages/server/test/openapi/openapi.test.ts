@@ -109,6 +109,11 @@ describe('OpenAPI document', () => {
       }
     }
     expect(untagged).toEqual([]);
+    expect(doc.paths['/login_']?.post?.responses?.['200']).toMatchObject({ content: { 'text/plain': {} } });
+    expect(doc.paths['/mooring/v1/sessions/{id}']?.delete?.responses?.['204']).toBeDefined();
+    expect(doc.paths['/mooring/v1/sessions']?.get?.responses?.['200']).toMatchObject({
+      content: { 'application/json': { schema: { properties: { sessions: { type: 'array' } } } } },
+    });
     const body = doc.paths['/api-key/user/full']?.post?.requestBody as {
       content: Record<string, { schema: { properties: object } }>;
     };
