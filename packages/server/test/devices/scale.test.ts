@@ -45,7 +45,7 @@ describe.each(dialects())('10,000 simulated devices (%s)', (dialect) => {
     fleet1 = await seedDevices(t, f1.fleet.id, DEVICES / 2);
     fleet2 = await seedDevices(t, f2.fleet.id, DEVICES / 2);
     counted = await installWriteCounter(t);
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => t?.close());
 
   /** Polls through app.inject, 50 in flight (like many devices at once). */
@@ -144,5 +144,5 @@ describe.each(dialects())('10,000 simulated devices (%s)', (dialect) => {
       t.ctx.db.kysely,
     );
     expect(states.rows.map((r) => [r.s, Number(r.n)])).toEqual([['offline', DEVICES]]);
-  }, 300_000);
+  }, 600_000);
 });
