@@ -254,6 +254,21 @@ describe.each(dialects())('mooring login, whoami and keys against a real server 
     expect((await cli(['login', '-u', 'admin'], { input: `${ADMIN_PASSWORD}\n` })).code).toBe(0);
   });
 
+  it('logging in again revokes the session it replaces', async () => {
+    const dir = tempConfigDir();
+    const env = { MOORING_CONFIG_DIR: dir, MOORING_API_URL: server.url };
+    const tokenFile = (): string => join(dir, 'sessions', readdirSync(join(dir, 'sessions'))[0] ?? '');
+    expect((await runCli(['login', '-u', 'admin'], { input: `${ADMIN_PASSWORD}\n`, env })).code).toBe(0);
+    const first = readFileSync(tokenFile(), 'utf8').trim();
+    expect((await runCli(['login', '-u', 'admin'], { input: `${ADMIN_PASSWORD}\n`, env })).code).toBe(0);
+    const second = readFileSync(tokenFile(), 'utf8').trim();
+    expect(second).not.toBe(first);
+    const whoami = (token: string) =>
+      fetch(`${server.url}/actor/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await whoami(first)).status).toBe(401);
+    expect((await whoami(second)).status).toBe(200);
+  });
+
   it('logout forgets the session; commands then say how to log in (exit 3)', async () => {
     const dir = tempConfigDir();
     const env = { MOORING_CONFIG_DIR: dir, MOORING_API_URL: server.url };

@@ -1,4 +1,4 @@
-import { isMooringError } from '@mooring/sdk';
+import { isMooringError, MemoryTokenStore, MooringClient } from '@mooring/sdk';
 import type { Command } from 'commander';
 import { CliError, usageError } from '../cli-error.js';
 import { sessionStore } from '../config-store.js';
@@ -13,7 +13,7 @@ export function registerAuthCommands(program: Command, runner: Runner): void {
   program
     .command('login')
     .description(
-      'log in with a password; the session is stored (mode 0600) and refreshes itself. The password is read without echo on a terminal, or as one line from piped stdin',
+      'log in with a password (read without echo on a terminal, or one line of piped stdin); the session is stored with mode 0600',
     )
     .option('-u, --username <name>', 'user name or e-mail (asked for on a terminal when omitted)')
     .action(runner.action(login));
@@ -43,6 +43,7 @@ async function login(ctx: CommandContext, options: { username?: string }): Promi
   }
   const password = await readSecret(ctx.io.stdin, ctx.io.stderr, `Password for ${username} on ${apiUrl}: `);
   const client = ctx.sessionClient();
+  const previous = await client.auth.getToken();
   try {
     await client.auth.login(username, password);
   } catch (error) {
@@ -52,6 +53,10 @@ async function login(ctx: CommandContext, options: { username?: string }): Promi
     throw error;
   }
   ctx.rememberTarget();
+  // The session this login replaces is revoked, not left valid on the server and forgotten here.
+  if (previous !== null) {
+    await new MooringClient({ apiUrl, tokenStore: new MemoryTokenStore(previous) }).auth.logout();
+  }
   const actor = await client.auth.whoami();
   if (ctx.json) ctx.out.printJson({ apiUrl, actor: actorJson(actor) });
   else ctx.out.line(`Logged in to ${apiUrl} as ${username}.`);
