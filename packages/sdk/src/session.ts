@@ -48,6 +48,7 @@ export interface SessionOptions {
 export class SessionManager {
   #inflight: Promise<string> | null = null;
   #noRefreshUntil = 0;
+  #expiredToken: string | null = null;
 
   constructor(private readonly options: SessionOptions) {}
 
@@ -59,15 +60,21 @@ export class SessionManager {
     if (!claims || typeof claims.exp !== 'number') return token;
     const now = this.options.clock();
     const expiresAt = claims.exp * 1000;
-    if (now >= expiresAt) throw await this.expire();
+    if (now >= expiresAt) throw await this.expire(undefined, token);
     if (expiresAt - now > this.thresholdMs(claims) || now < this.#noRefreshUntil) return token;
     return this.refresh(token, expiresAt);
   }
 
-  /** Called when the server refuses the session: forget it and tell the application. */
-  async expire(cause?: unknown): Promise<MooringError> {
-    await this.options.store.clear();
+  /**
+   * Called when the server refuses the session: forget it and tell the application, once per token
+   * however many calls were in flight with it (and never for a token that has since been replaced).
+   */
+  async expire(cause: unknown, token: string): Promise<MooringError> {
     const error = sessionExpired(cause);
+    if (this.#expiredToken === token) return error;
+    this.#expiredToken = token; // set before any await: concurrent failures see it
+    if ((await this.options.store.get()) !== token) return error;
+    await this.options.store.clear();
     this.options.onExpired?.(error);
     return error;
   }
@@ -88,7 +95,7 @@ export class SessionManager {
         await this.options.store.set(fresh);
         return fresh;
       } catch (error) {
-        if (isMooringError(error) && error.status === 401) throw await this.expire(error);
+        if (isMooringError(error) && error.status === 401) throw await this.expire(error, token);
         // A transient failure (network, 5xx): the current token still works, so use it and try
         // again later rather than failing the caller's request or hammering the server.
         if (this.options.clock() < expiresAt) {

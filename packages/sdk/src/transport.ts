@@ -91,7 +91,7 @@ export class Transport {
     const headers: Record<string, string> = { accept: 'application/json, text/plain;q=0.9' };
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const usedSession = await this.authenticate(method, url, body, options, headers);
+    const sessionToken = await this.authenticate(method, url, body, options, headers);
 
     let response: Response;
     try {
@@ -126,11 +126,11 @@ export class Transport {
       const credential = this.options.credential;
       if (
         response.status === 401 &&
-        usedSession &&
+        sessionToken !== null &&
         credential.kind === 'store' &&
         error.serverMessage === ''
       ) {
-        throw await credential.session.expire(error);
+        throw await credential.session.expire(error, sessionToken);
       }
       throw error;
     }
@@ -147,23 +147,23 @@ export class Transport {
     }
   }
 
-  /** Adds the credential's headers; true when a session token was used. */
+  /** Adds the credential's headers; returns the session token used, if one was. */
   private async authenticate(
     method: HttpMethod,
     url: URL,
     body: string | undefined,
     options: RequestOptions,
     headers: Record<string, string>,
-  ): Promise<boolean> {
-    if (options.anonymous) return false;
+  ): Promise<string | null> {
+    if (options.anonymous) return null;
     if (options.bearer !== undefined) {
       headers.authorization = `Bearer ${options.bearer}`;
-      return false;
+      return null;
     }
     const credential = this.options.credential;
     if (credential.kind === 'apiKey') {
       headers.authorization = `Bearer ${credential.key}`;
-      return false;
+      return null;
     }
     if (credential.kind === 'signing') {
       // Signed afresh for every attempt: a retry must never reuse a nonce.
@@ -171,12 +171,12 @@ export class Transport {
         headers,
         await signatureHeaders(credential.config, credential.key, method, url, body, this.options.clock()),
       );
-      return false;
+      return null;
     }
     const token = await credential.session.token();
-    if (token === null) return false;
+    if (token === null) return null;
     headers.authorization = `Bearer ${token}`;
-    return isJwt(token);
+    return isJwt(token) ? token : null;
   }
 
   private url(path: string, query: RequestOptions['query']): URL {

@@ -75,6 +75,24 @@ describe.each(dialects())('SDK auth, sessions and account (%s)', (dialect) => {
     expect(await a.auth.isLoggedIn()).toBe(true);
   });
 
+  it('concurrent calls on a revoked session all fail with SessionExpired; onSessionExpired runs once', async () => {
+    let expired = 0;
+    const store = new MemoryTokenStore();
+    const client = s.client({ tokenStore: store, onSessionExpired: () => expired++ });
+    await client.auth.login('admin', ADMIN_PASSWORD);
+    const admin = await s.admin();
+    await admin.sessions.revoke((await client.sessions.list()).find((x) => x.current)?.id ?? '');
+    const errors = await Promise.all([
+      rejection(client.fleets.list()),
+      rejection(client.devices.list()),
+      rejection(client.auth.whoami()),
+      rejection(client.keys.list()),
+    ]);
+    for (const error of errors) expect(error).toMatchObject({ code: 'SessionExpired' });
+    expect(expired).toBe(1);
+    expect(store.get()).toBeNull();
+  });
+
   it('changes the password (Forbidden for a wrong current one) and can change it back', async () => {
     const client = await s.admin();
     const wrong = await rejection(client.account.changePassword('wrong', 'another long passphrase 42'));
