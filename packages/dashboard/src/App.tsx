@@ -46,7 +46,9 @@ export function App({ client }: { client: MooringClient }): ReactElement {
     void (async () => {
       try {
         if (await client.auth.isLoggedIn()) await loadUser();
-        else if (!cancelled) setAuth({ status: 'signed-out' });
+        // A stored session the server refused has already said so (sessionEvents): keep that message.
+        else if (!cancelled)
+          setAuth((prev) => (prev.status === 'signed-out' ? prev : { status: 'signed-out' }));
       } catch (error) {
         if (!cancelled) setAuth({ status: 'signed-out', message: describeError(error).detail });
       }
