@@ -404,6 +404,9 @@ export const RESOURCES: Readonly<Record<string, ResourceDef>> = {
   },
 };
 
+/** A Map, not an object lookup: request text such as `__proto__` can never reach a prototype. */
+const BY_NAME: ReadonlyMap<string, ResourceDef> = new Map(Object.entries(RESOURCES));
+
 export function resourceDef(name: string): ResourceDef | undefined {
-  return Object.hasOwn(RESOURCES, name) ? RESOURCES[name] : undefined;
+  return BY_NAME.get(name);
 }

@@ -158,9 +158,9 @@ function compare(env: CompileEnv, scope: Scope, vars: Variables, node: CompareNo
   }
   // `ne` is null-safe like balena's: a NULL field is "not equal" to any value.
   if (node.op === 'ne') {
-    return joinSql([lv.sql, rv.sql], distinctFrom(env.dialect));
+    return binary(lv.sql, distinctFrom(env.dialect), rv.sql);
   }
-  return joinSql([lv.sql, rv.sql], OPERATORS[node.op]);
+  return binary(lv.sql, OPERATORS[node.op], rv.sql);
 }
 
 const numeric = (t: string): boolean => t === 'int' || t === 'num';
@@ -199,7 +199,7 @@ function walkPath(
   const name = path[at] as string;
   if (at === path.length - 1) {
     const field = fieldSqlOf(scope, name);
-    return { kind: 'value', sql: new Fragment(fieldText(scope, field)), type: fieldType(field.def) };
+    return { kind: 'value', sql: new Fragment(fieldText(scope, field)), type: fieldType(field) };
   }
   const nav = requireNavigation(scope.def, name);
   if (nav.kind !== 'one') {
@@ -312,4 +312,12 @@ function textArg(node: CallNode, typed: Typed | undefined): Fragment {
   const value = asValue(typed, 'str');
   if (value.type !== 'str' && value.type !== 'json') throw bad(`${node.name}() expects text`);
   return value.sql;
+}
+
+/** `left <op> right` without an intermediate array. */
+function binary(left: Fragment, op: string, right: Fragment): Fragment {
+  const text = left.text + op + right.text;
+  if (right.slots.length === 0) return new Fragment(text, left.slots);
+  if (left.slots.length === 0) return new Fragment(text, right.slots);
+  return new Fragment(text, [...left.slots, ...right.slots]);
 }

@@ -1,5 +1,5 @@
-import type { FieldDef, FieldType, ResourceDef } from '../../resources/model.js';
-import { RESOURCES } from '../../resources/model.js';
+import type { FieldDef, FieldType, NavigationDef, ResourceDef } from '../../resources/model.js';
+import { RESOURCES, resourceDef } from '../../resources/model.js';
 import { quoteId } from '../sql/fragment.js';
 
 /** One field's SQL pieces, rendered once from the model when the module loads. */
@@ -11,6 +11,8 @@ export interface FieldSql {
   readonly column: string | null;
   /** ` AS "name"` */
   readonly as: string;
+  /** The model's computed SQL (given the quoted alias), or null for a column. */
+  readonly computed: ((alias: string) => string) | null;
 }
 
 /** The SQL view of a resource: quoted table and fields in model order. */
@@ -18,6 +20,12 @@ export interface ResourceSql {
   readonly table: string;
   readonly fields: readonly FieldSql[];
   readonly byName: ReadonlyMap<string, FieldSql>;
+  /**
+   * Navigations by name, with their target resource. Maps with one object shape each: the
+   * compiler's lookups stay fast for every resource (plain model objects differ in shape per
+   * resource, which makes property lookups on them megamorphic in a mixed workload).
+   */
+  readonly navigations: ReadonlyMap<string, NavigationDef>;
   /** The row shape of a whole-row select (no expansion): shared, never mutated. */
   readonly allFields: readonly { readonly name: string; readonly type: FieldType }[];
   /** The whole-row select list cut where the quoted alias goes: `parts.join('"t3"')`. */
@@ -57,9 +65,15 @@ function build(def: ResourceDef): ResourceSql {
       def: field,
       column: field.computed ? null : `.${quoteId(identifier(field.column ?? name, 'column'))}`,
       as: ` AS ${quoteId(name)}`,
+      computed: field.computed ?? null,
     });
   }
-  for (const nav of Object.keys(def.navigations)) identifier(nav, `navigation of ${def.name}`);
+  for (const [name, nav] of Object.entries(def.navigations)) {
+    identifier(name, `navigation of ${def.name}`);
+    const target = resourceDef(nav.target);
+    if (!target) throw new Error(`model error: navigation ${def.name}.${name} to unknown ${nav.target}`);
+    TARGETS.set(nav, target);
+  }
   const allColumns = fields
     .map(
       (f) =>
@@ -71,16 +85,25 @@ function build(def: ResourceDef): ResourceSql {
     table: quoteId(identifier(def.table, 'table')),
     fields,
     byName: new Map(fields.map((f) => [f.name, f])),
+    navigations: new Map(Object.entries(def.navigations)),
     allFields: fields.map((f) => ({ name: f.name, type: f.type })),
     allColumns,
     allColumnsT0: allColumns.join('"t0"'),
   };
 }
 
+const TARGETS = new Map<NavigationDef, ResourceDef>();
 const MODEL_SQL = new Map<ResourceDef, ResourceSql>(Object.values(RESOURCES).map((def) => [def, build(def)]));
 
 export function resourceSql(def: ResourceDef): ResourceSql {
   const found = MODEL_SQL.get(def);
   if (!found) throw new Error(`model error: ${def.name} is not in RESOURCES`);
+  return found;
+}
+
+/** The resource a navigation leads to (resolved at load). */
+export function navigationTarget(nav: NavigationDef): ResourceDef {
+  const found = TARGETS.get(nav);
+  if (!found) throw new Error(`model error: navigation to unknown resource ${nav.target}`);
   return found;
 }

@@ -2,10 +2,10 @@ import type { Principal } from '../../auth/principal.js';
 import type { DialectName } from '../../db/database.js';
 import { AppError } from '../../errors/app-error.js';
 import { rowFilter } from '../../permissions/permissions.js';
-import { type FieldDef, type NavigationDef, type ResourceDef, resourceDef } from '../../resources/model.js';
+import type { FieldDef, NavigationDef, ResourceDef } from '../../resources/model.js';
 import { PrincipalSlot } from '../slots.js';
 import { FALSE, Fragment, sql, TRUE } from '../sql/fragment.js';
-import { type FieldSql, type ResourceSql, resourceSql } from './model-sql.js';
+import { type FieldSql, navigationTarget, type ResourceSql, resourceSql } from './model-sql.js';
 
 /** One table occurrence in the SQL being built. */
 export interface Scope {
@@ -40,7 +40,7 @@ export class CompileEnv {
 
 export type ValueType = 'int' | 'num' | 'str' | 'bool' | 'date' | 'json';
 
-export function fieldType(field: FieldDef): ValueType {
+export function fieldType(field: { readonly type: FieldDef['type'] }): ValueType {
   switch (field.type) {
     case 'id':
     case 'integer':
@@ -64,7 +64,7 @@ export function fieldOf(def: ResourceDef, name: string): FieldDef {
 }
 
 export function navigationOf(def: ResourceDef, name: string): NavigationDef | undefined {
-  return Object.hasOwn(def.navigations, name) ? def.navigations[name] : undefined;
+  return resourceSql(def).navigations.get(name);
 }
 
 export function requireNavigation(def: ResourceDef, name: string): NavigationDef {
@@ -75,9 +75,7 @@ export function requireNavigation(def: ResourceDef, name: string): NavigationDef
 }
 
 export function targetOf(nav: NavigationDef): ResourceDef {
-  const def = resourceDef(nav.target);
-  if (!def) throw new Error(`model error: navigation to unknown resource ${nav.target}`);
-  return def;
+  return navigationTarget(nav);
 }
 
 export function fieldSqlOf(scope: Scope, name: string): FieldSql {

@@ -50,7 +50,7 @@ export function compileRead(
   }
   const b = new SqlBuilder().raw('SELECT ');
   const shape = projection(env, scope, request.options, b);
-  b.raw(` FROM ${scope.model.table} ${scope.q} WHERE `).add(rootWhere(env, scope, request, extraWhere));
+  writeRootWhere(env, scope, request, extraWhere, b.raw(` FROM ${scope.model.table} ${scope.q} WHERE `));
   orderAndPage(env, scope, request.options, b);
   return { query: b.done(), shape };
 }
@@ -62,7 +62,17 @@ export function rootWhere(
   request: ParsedRequest,
   extraWhere?: (scope: Scope) => Fragment,
 ): Fragment {
-  const b = new SqlBuilder().add(env.readable(scope));
+  return writeRootWhere(env, scope, request, extraWhere, new SqlBuilder()).done();
+}
+
+function writeRootWhere(
+  env: CompileEnv,
+  scope: Scope,
+  request: ParsedRequest,
+  extraWhere: ((scope: Scope) => Fragment) | undefined,
+  b: SqlBuilder,
+): SqlBuilder {
+  b.add(env.readable(scope));
   if (request.key) keyCondition(scope, request.key, b.raw(' AND '));
   if (request.options.filter) {
     b.raw(' AND (')
@@ -70,7 +80,7 @@ export function rootWhere(
       .raw(')');
   }
   if (extraWhere) b.raw(' AND ').add(extraWhere(scope));
-  return b.done();
+  return b;
 }
 
 function keyCondition(scope: Scope, key: ResourceKey, b: SqlBuilder): void {
@@ -79,7 +89,7 @@ function keyCondition(scope: Scope, key: ResourceKey, b: SqlBuilder): void {
     throw new AppError('odata_unknown', `"${clip(name)}" is not a key of resource "${scope.def.name}"`);
   }
   const field = fieldSqlOf(scope, name);
-  const type = fieldType(field.def);
+  const type = fieldType(field);
   const wanted = type === 'int' ? 'number' : 'string';
   if (key.value.type !== wanted) throw new AppError('odata_syntax', `The key "${name}" expects a ${wanted}`);
   b.raw(`${fieldText(scope, field)} = `).slot(
@@ -124,10 +134,8 @@ function projection(env: CompileEnv, scope: Scope, options: QueryOptions, b: Sql
       first = false;
     }
   }
-  const shapeFields =
-    fields === scope.model.fields
-      ? scope.model.allFields
-      : fields.map((f) => ({ name: f.name, type: f.type }));
+  // FieldSql has the name and type a row shape needs: no copy per field.
+  const shapeFields = fields === scope.model.fields ? scope.model.allFields : fields;
   if (expand === null) return { fields: shapeFields, expands: [] };
   const expands: RowShape['expands'][number][] = [];
   for (let i = 0; i < expand.length; i++) {
