@@ -109,7 +109,10 @@ function indexFiles(root: string): Set<string> {
       if (entry.name.startsWith('.')) continue;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) files.add(relative(root, full).split(sep).join('/'));
+      // Precompressed copies are chosen by Accept-Encoding, never requested by name.
+      else if (entry.isFile() && !/\.(br|gz)$/.test(entry.name)) {
+        files.add(relative(root, full).split(sep).join('/'));
+      }
     }
   };
   walk(root);

@@ -134,14 +134,17 @@ describe('dashboard static files', () => {
     },
   );
 
-  it.each(['/assets/missing-000.js', '/favicon.ico', '/.secret', '/assets/../index.html.bak'])(
-    'does not answer a missing or hidden file %s with HTML',
-    async (url) => {
-      const res = await s.app.inject({ method: 'GET', url });
-      expect(res.statusCode).toBe(404);
-      expect(res.body).not.toContain('<html');
-    },
-  );
+  it.each([
+    '/assets/missing-000.js',
+    '/favicon.ico',
+    '/.secret',
+    '/assets/../index.html.bak',
+    '/assets/index-abc123.js.br',
+  ])('does not answer a missing or hidden file %s with HTML', async (url) => {
+    const res = await s.app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).not.toContain('<html');
+  });
 
   it('answers a malformed percent-encoding with a 400, not the app', async () => {
     const res = await s.app.inject({ method: 'GET', url: '/%E0%A4%A' });
