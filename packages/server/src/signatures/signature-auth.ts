@@ -25,15 +25,19 @@ export function registerSignatureAuthentication(
       done(null, payload);
       return;
     }
-    authenticateSigned(request, reply, payload, verifier, bodyLimit).then(
-      (body) => {
+    // One promise chain whose every failure (verification, access) reaches `done`: a throw inside
+    // a `.then` success callback would otherwise leave the request hanging.
+    authenticateSigned(request, reply, payload, verifier, bodyLimit)
+      .then((body) => {
         const principal = request.principal;
         if (principal?.apiKeyId !== undefined) usage.record(principal.apiKeyId);
         enforceAccess(access, principal);
-        done(null, body === undefined ? payload : Readable.from([Buffer.from(body)]));
-      },
-      (error: unknown) => done(error as Error),
-    );
+        return body === undefined ? payload : Readable.from([Buffer.from(body)]);
+      })
+      .then(
+        (stream) => done(null, stream),
+        (error: unknown) => done(error as Error),
+      );
   });
 }
 

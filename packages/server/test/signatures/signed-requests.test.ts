@@ -219,6 +219,14 @@ describe.each(dialects())('signed requests as a credential (%s)', (dialect) => {
     expect((await signed(t, expiring, { method: 'GET', url: '/v7/application' })).status).toBe(401);
   });
 
+  it('answers a valid signature on a route its key may not use at once: 401 on session-only routes, 403 for admin ones', async () => {
+    // Regression: an access refusal after verification once left the request hanging.
+    const started = performance.now();
+    expect((await signed(t, hmac, { method: 'GET', url: '/user/v1/refresh-token' })).status).toBe(401);
+    expect((await signed(t, hmac, { method: 'GET', url: '/mooring/v1/sessions' })).status).toBe(401);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it('refuses a key id that exists but has no signing material', async () => {
     const plain = await t.app.inject({
       method: 'POST',
