@@ -395,13 +395,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_00
   it('shows clear error states: validation, 403 for a non-administrator, network down, revoked session', async () => {
     const refused = (status: number): RegExp =>
       new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
-    expectedErrors = [
-      refused(400),
-      refused(401),
-      refused(403),
-      refused(409),
-      /net::ERR_INTERNET_DISCONNECTED/,
-    ];
+    expectedErrors = [refused(401), refused(403), refused(409), /net::ERR_INTERNET_DISCONNECTED/];
     const page = await open();
     await signIn(page);
 
