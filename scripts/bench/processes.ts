@@ -82,10 +82,11 @@ export function startServer(options: StartOptions): Promise<ServerProcess> {
       child.kill('SIGKILL');
       reject(new Error(`${options.name} did not start within ${options.timeoutMs ?? 30_000} ms: ${stderr}`));
     }, options.timeoutMs ?? 30_000);
-    child.once('exit', (code, signal) => {
+    const early = (code: number | null, signal: NodeJS.Signals | null): void => {
       clearTimeout(timer);
       reject(new Error(`${options.name} exited early (${signal ?? code}): ${stderr.slice(-2000)}`));
-    });
+    };
+    child.once('exit', early);
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
       stdout += chunk;
@@ -93,7 +94,7 @@ export function startServer(options: StartOptions): Promise<ServerProcess> {
       if (!match?.[1]) return;
       const startupMs = performance.now() - started;
       clearTimeout(timer);
-      child.removeAllListeners('exit');
+      child.off('exit', early);
       resolve({
         name: options.name,
         child,

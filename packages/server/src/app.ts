@@ -16,11 +16,12 @@ import type { Config } from './config/config.js';
 import type { DerivedKeys } from './config/secrets.js';
 import type { AppContext } from './context.js';
 import { registerDashboard } from './dashboard/dashboard.routes.js';
-import { registerDeviceRoutes } from './devices/devices.routes.js';
 import type { Database } from './db/database.js';
+import { registerDeviceRoutes } from './devices/devices.routes.js';
 import { AppError } from './errors/app-error.js';
 import { sendError } from './errors/handler.js';
 import { hardeningOptions, registerHardening } from './http/hardening.js';
+import { lazyRequestLogger } from './http/logger.js';
 import { registerODataRoutes } from './odata/odata.routes.js';
 import { ODataService } from './odata/odata.service.js';
 import { registerOpenApi } from './openapi/openapi.js';
@@ -68,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const usage = new UsageTracker(deps.db, deps.clock);
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    childLoggerFactory: lazyRequestLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: deps.config.bodyLimitBytes,
@@ -87,9 +89,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ),
   );
   // API answers are never cached by intermediaries: several of them carry credentials.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // Callback style, not async: every response passes here, and a promise per response is avoidable.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
 
   const routes: { method: string; url: string }[] = [];
