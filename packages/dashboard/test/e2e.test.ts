@@ -392,7 +392,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_00
     expect((await api('/actor/v1/whoami', token)).status).toBe(401);
   });
 
-  it('shows clear error states: validation, 403 for a non-administrator, network down, revoked session', async () => {
+  it('shows clear error states: the API refusal message, 403 for a non-administrator, network down, revoked session', async () => {
     const refused = (status: number): RegExp =>
       new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
     expectedErrors = [refused(401), refused(403), refused(409), /net::ERR_INTERNET_DISCONNECTED/];
