@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
 import { findUserById } from '../users/users.repository.js';
 import type { Principal } from './principal.js';
+import { findWhoamiUser } from './whoami.repository.js';
 
 export type ActorWhoami =
   | { id: number; actorType: 'user'; actorTypeId: number; username: string; email: string | null }
@@ -11,7 +12,7 @@ export type ActorWhoami =
 /** `GET /actor/v1/whoami` (COMPAT.md A2). */
 export async function whoamiActor(ctx: AppContext, principal: Principal): Promise<ActorWhoami> {
   if (principal.kind === 'user' && principal.userId !== undefined) {
-    const user = await findUserById(ctx.db, principal.userId);
+    const user = await findWhoamiUser(ctx.db, principal.userId);
     if (!user) throw new AppError('unauthorized', '');
     return {
       id: user.actor,
