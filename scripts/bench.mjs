@@ -6,6 +6,7 @@
  *   npm run bench                  all steps
  *   npm run bench -- odata         only the named steps
  *   npm run bench -- odata --json  also print every result as one JSON array at the end
+ *   npm run bench -- http --duration=5 --connections=20   other flags are passed to the steps
  *
  * To add a step (e.g. the HTTP scenarios: Mooring child process vs a bare Fastify ceiling, driven by
  * autocannon), append to STEPS; its script prints BENCH_JSON and the summary below shows it.
@@ -22,6 +23,11 @@ const STEPS = [
     name: 'odata',
     description: 'OData parse+compile vs @balena/odata-parser (in-process micro-benchmark)',
     command: [process.execPath, '--import', 'tsx', 'scripts/bench-odata.ts'],
+  },
+  {
+    name: 'http',
+    description: 'HTTP scenarios: Mooring child process vs a bare Fastify ceiling, driven by autocannon',
+    command: [process.execPath, '--import', 'tsx', 'scripts/bench-http.ts'],
   },
 ];
 
@@ -54,8 +60,16 @@ function summarise(result) {
       `  ${id.padEnd(14)}${rate.toLocaleString('en-US').padStart(12)} /s${ratio === undefined ? '' : `  ${ratio}× reference`}`,
     );
   }
+  for (const o of result.scenarios ?? []) {
+    const rate = o.load
+      ? `${Math.round(o.load.requestsPerSecond).toLocaleString('en-US')} /s`
+      : 'not measurable';
+    const ratio = o.ratio === undefined ? '' : `  ${o.ratio.toFixed(2)}× ceiling, p99 ${o.load.p99Ms} ms`;
+    lines.push(`  ${o.id.padEnd(20)}${rate.padStart(16)}${ratio}`);
+  }
   for (const [id, t] of Object.entries(result.targets ?? {})) {
-    lines.push(`  ${t.pass ? 'PASS' : 'MISS'} ${id} ≥ ${t.target}×`);
+    const measured = typeof t.measured === 'number' ? ` (${Math.round(t.measured * 100) / 100})` : '';
+    lines.push(`  ${t.pass ? 'PASS' : 'MISS'} ${id} ${t.op ?? '≥'} ${t.target}${t.unit ?? '×'}${measured}`);
   }
   return lines.join('\n');
 }
@@ -68,6 +82,9 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const steps = wanted.length > 0 ? STEPS.filter((s) => wanted.includes(s.name)) : STEPS;
+// Other flags (e.g. `--duration=5` for http, `--rounds=5` for odata) go to every step; each ignores the rest.
+const passThrough = args.filter((a) => a.startsWith('--') && a !== '--json');
+for (const step of steps) step.command = [...step.command, ...passThrough];
 
 const outcomes = [];
 for (const step of steps) {
