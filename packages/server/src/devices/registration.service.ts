@@ -41,30 +41,31 @@ export async function registerDevice(
   principal: Principal,
   input: RegisterInput,
 ): Promise<Registered> {
-  if (input.application === undefined) throw new AppError('validation', 'Application ID must be specified');
-  if (input.device_type === undefined) throw new AppError('validation', 'Device type must be specified');
-  if (input.uuid === undefined) throw new AppError('validation', 'UUID must be specified');
-  if (!UUID.test(input.uuid)) {
+  const { application, device_type: deviceType, uuid } = input;
+  if (application === undefined) throw new AppError('validation', 'Application ID must be specified');
+  if (deviceType === undefined) throw new AppError('validation', 'Device type must be specified');
+  if (uuid === undefined) throw new AppError('validation', 'UUID must be specified');
+  if (!UUID.test(uuid)) {
     throw new AppError('validation', 'UUID must be 32 or 62 lowercase hexadecimal characters');
   }
   // Before any lookup: the answer for another fleet must not depend on whether it exists.
-  if (!mayRegisterDevice(principal, input.application)) {
+  if (!mayRegisterDevice(principal, application)) {
     throw new AppError('forbidden', 'A provisioning key registers devices only in its own fleet');
   }
-  const deviceTypeId = await findDeviceTypeByAlias(ctx.db, input.device_type);
+  const deviceTypeId = await findDeviceTypeByAlias(ctx.db, deviceType);
   if (deviceTypeId === undefined) {
-    throw new AppError('not_found', `Unknown device type "${input.device_type.slice(0, 64)}"`);
+    throw new AppError('not_found', `Unknown device type "${deviceType.slice(0, 64)}"`);
   }
-  if (!(await fleetExists(ctx.db, input.application))) throw new AppError('not_found', 'No such fleet');
+  if (!(await fleetExists(ctx.db, application))) throw new AppError('not_found', 'No such fleet');
   const key = deviceKey(input.api_key);
   const now = ctx.clock.now();
   const pepper = ctx.keys.apiKeyPepper;
 
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const device = await insertDevice(trx, {
-      uuid: input.uuid as string,
+      uuid,
       deviceName: input.device_name ?? friendlyName(),
-      fleetId: input.application as number,
+      fleetId: application,
       deviceTypeId,
       osVersion: input.os_version ?? null,
       osVariant: input.os_variant ?? null,
@@ -88,7 +89,7 @@ export async function registerDevice(
       createdByActor: principal.actorId,
       now,
     }).catch(conflict('key'));
-    return { id: device.id, uuid: input.uuid as string, api_key: key.key };
+    return { id: device.id, uuid, api_key: key.key };
   });
 }
 
