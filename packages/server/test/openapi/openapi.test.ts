@@ -58,6 +58,24 @@ describe('OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 
+  it('the route table misses nothing the Fastify router knows (cross-check with printRoutes)', () => {
+    // printRoutes draws the router as a tree: `├── /segment (GET, HEAD)`, children indented by 4.
+    const stack: string[] = [];
+    const routed: string[] = [];
+    for (const line of t.app.printRoutes({ commonPrefix: false }).split('\n')) {
+      const match = /^((?:│ {3}| {4})*)[├└]── (.+?)(?: \(([^)]+)\))?$/.exec(line);
+      if (!match) continue;
+      const depth = (match[1] ?? '').length / 4;
+      stack.length = depth;
+      stack.push(match[2] ?? '');
+      for (const method of (match[3] ?? '').split(', ').filter(Boolean))
+        routed.push(`${method} ${stack.join('')}`);
+    }
+    expect(routed.length).toBeGreaterThan(30);
+    const table = new Set(t.app.routeTable.map((r) => `${r.method} ${r.url}`));
+    expect(routed.filter((r) => !table.has(r) && !r.endsWith('*'))).toEqual([]);
+  });
+
   it('documents the /v7 wildcard as every resource with its query options, key paths and /$count', () => {
     const methods = new Set(t.app.routeTable.filter((r) => r.url === '/v7/*').map((r) => r.method));
     expect([...methods].sort()).toEqual(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST']);
