@@ -8,6 +8,7 @@ import { sessionEvents } from './lib/session-events.ts';
 import { AccountPage } from './pages/AccountPage.tsx';
 import { AdminPage } from './pages/AdminPage.tsx';
 import { DevicePage } from './pages/DevicePage.tsx';
+import { DevicesPage } from './pages/DevicesPage.tsx';
 import { FleetPage } from './pages/FleetPage.tsx';
 import { FleetsPage } from './pages/FleetsPage.tsx';
 import { KeysPage } from './pages/KeysPage.tsx';
@@ -104,6 +105,9 @@ export function App({ client }: { client: MooringClient }): ReactElement {
         break;
       case 'fleet':
         page = <FleetPage key={route.id} id={route.id} user={auth.user} />;
+        break;
+      case 'devices':
+        page = <DevicesPage />;
         break;
       case 'device':
         page = <DevicePage key={route.uuid} uuid={route.uuid} />;

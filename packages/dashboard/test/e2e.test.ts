@@ -273,6 +273,14 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_00
     await page.getByLabel('Status').selectOption('offline');
     await eventually(() => badge.count()).toBe(1);
 
+    // All devices, across fleets: the same device, its fleet linked.
+    await page.getByRole('link', { name: 'Devices', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Devices' }).waitFor();
+    const everywhere = page.locator(`tr[data-device="${uuid}"]`);
+    await eventually(() => everywhere.locator('[data-status]').getAttribute('data-status')).toBe('offline');
+    await everywhere.getByRole('link', { name: 'e2e-fleet' }).click();
+    await page.getByRole('heading', { level: 1, name: 'e2e-fleet' }).waitFor();
+
     // A fleet environment variable, set in the UI, is what the API holds.
     await page.getByLabel('Name', { exact: true }).fill('E2E_MODE');
     await page.getByLabel('Value', { exact: true }).fill('browser');

@@ -15,6 +15,7 @@ describe('client routes', () => {
     ['/fleets/12', { name: 'fleet', id: '12' }],
     ['/fleets/my-fleet?x=1', { name: 'fleet', id: 'my-fleet' }],
     ['/devices/abc123', { name: 'device', uuid: 'abc123' }],
+    ['/devices', { name: 'devices' }],
     ['/keys', { name: 'keys' }],
     ['/account', { name: 'account' }],
     ['/admin', { name: 'admin' }],

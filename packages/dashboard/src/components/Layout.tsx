@@ -3,7 +3,8 @@ import type { SignedInUser } from '../App.tsx';
 import { Link, type Route } from '../lib/router.tsx';
 
 const NAV: readonly { to: string; label: string; routes: readonly Route['name'][] }[] = [
-  { to: '/fleets', label: 'Fleets', routes: ['fleets', 'fleet', 'device'] },
+  { to: '/fleets', label: 'Fleets', routes: ['fleets', 'fleet'] },
+  { to: '/devices', label: 'Devices', routes: ['devices', 'device'] },
   { to: '/keys', label: 'API keys', routes: ['keys'] },
   { to: '/account', label: 'Account', routes: ['account'] },
   { to: '/admin', label: 'Administration', routes: ['admin'] },

@@ -32,6 +32,7 @@ export type Route =
   | { name: 'fleets' }
   | { name: 'fleet'; id: string }
   | { name: 'device'; uuid: string }
+  | { name: 'devices' }
   | { name: 'keys' }
   | { name: 'account' }
   | { name: 'admin' }
@@ -44,6 +45,7 @@ export function matchRoute(location: string): Route {
   if (parts.length === 0 || (first === 'fleets' && parts.length === 1)) return { name: 'fleets' };
   if (first === 'fleets' && second && parts.length === 2) return { name: 'fleet', id: second };
   if (first === 'devices' && second && parts.length === 2) return { name: 'device', uuid: second };
+  if (first === 'devices' && parts.length === 1) return { name: 'devices' };
   if (parts.length === 1 && (first === 'keys' || first === 'account' || first === 'admin')) {
     return { name: first };
   }

@@ -123,16 +123,21 @@ describe('dashboard static files', () => {
     expect(res.headers['cache-control']).toBe('no-cache');
   });
 
-  it.each(['/fleets', '/fleets/12', '/devices/0123abcd', '/keys', '/account?tab=sessions', '/sign-in'])(
-    'falls back to index.html for the client route %s',
-    async (url) => {
-      const res = await s.app.inject({ method: 'GET', url });
-      expect(res.statusCode).toBe(200);
-      expect(res.body).toBe(INDEX);
-      expect(res.headers['cache-control']).toBe('no-cache');
-      expect(res.headers['content-security-policy']).toBeDefined();
-    },
-  );
+  it.each([
+    '/fleets',
+    '/fleets/12',
+    '/devices',
+    '/devices/0123abcd',
+    '/keys',
+    '/account?tab=sessions',
+    '/sign-in',
+  ])('falls back to index.html for the client route %s', async (url) => {
+    const res = await s.app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe(INDEX);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['content-security-policy']).toBeDefined();
+  });
 
   it.each([
     '/assets/missing-000.js',

@@ -21,11 +21,21 @@ export function lastSeen(device: Device, now: number = Date.now()): string {
 
 type StatusFilter = '' | 'online' | 'timeout' | 'offline' | 'unknown';
 
-export function DevicesTable({ fleetId }: { fleetId: number }): ReactElement {
+interface DevicesTableProps {
+  /** One fleet's devices; without it, every device the user can see, with a fleet column. */
+  readonly fleetId?: number;
+  readonly fleetNames?: ReadonlyMap<number, string>;
+}
+
+export function DevicesTable({ fleetId, fleetNames }: DevicesTableProps): ReactElement {
   const client = useClient();
   const [status, setStatus] = useState<StatusFilter>('');
   const devices = useAsync(
-    () => client.devices.list({ fleet: fleetId, ...(status ? { status } : {}) }),
+    () =>
+      client.devices.list({
+        ...(fleetId === undefined ? {} : { fleet: fleetId }),
+        ...(status ? { status } : {}),
+      }),
     [client, fleetId, status],
     DEVICE_POLL_MS,
   );
@@ -63,6 +73,7 @@ export function DevicesTable({ fleetId }: { fleetId: number }): ReactElement {
             <thead>
               <tr>
                 <th scope="col">Name</th>
+                {fleetId === undefined && <th scope="col">Fleet</th>}
                 <th scope="col">Status</th>
                 <th scope="col">Last seen</th>
                 <th scope="col">Device type</th>
@@ -76,6 +87,13 @@ export function DevicesTable({ fleetId }: { fleetId: number }): ReactElement {
                     <Link to={`/devices/${device.uuid}`}>{device.name}</Link>
                     <div className="mono small muted">{device.uuid.slice(0, 7)}</div>
                   </td>
+                  {fleetId === undefined && (
+                    <td>
+                      <Link to={`/fleets/${device.fleetId}`}>
+                        {fleetNames?.get(device.fleetId) ?? device.fleetId}
+                      </Link>
+                    </td>
+                  )}
                   <td>
                     <StatusBadge status={device.status} />
                   </td>
