@@ -68,6 +68,7 @@ export async function verifyBase(
   signature: Uint8Array,
 ): Promise<boolean> {
   const data = toBytes(base);
+  if ('verify' in key) return key.verify(data, signature);
   if (key.alg === 'hmac-sha256') {
     if (!(key.secret instanceof Uint8Array) && !key.secret.usages.includes('sign')) {
       // A verify-only CryptoKey: WebCrypto's HMAC verify is itself a constant-time compare.

@@ -52,7 +52,19 @@ export interface SignatureParams {
  */
 export type VerificationKey =
   | { readonly alg: 'hmac-sha256'; readonly secret: Uint8Array | CryptoKey }
-  | { readonly alg: 'ed25519'; readonly publicKey: Uint8Array | CryptoKey };
+  | { readonly alg: 'ed25519'; readonly publicKey: Uint8Array | CryptoKey }
+  | NativeVerificationKey;
+
+/**
+ * A key checked by a platform-native primitive instead of WebCrypto, for servers where WebCrypto's
+ * asynchronous thread-pool round trip costs more than the check itself (Node's `node:crypto`).
+ * `verify` must compare MACs in constant time; `alg` is still what the message's `alg` is checked
+ * against.
+ */
+export interface NativeVerificationKey {
+  readonly alg: SignatureAlgorithm;
+  verify(data: Uint8Array, signature: Uint8Array): boolean | Promise<boolean>;
+}
 
 /**
  * Key material to sign with. Ed25519 private keys are a 32-byte seed, a 48-byte PKCS#8 DER, or a

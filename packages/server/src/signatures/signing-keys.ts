@@ -1,8 +1,18 @@
+import {
+  createHmac,
+  createPublicKey,
+  createSecretKey,
+  timingSafeEqual,
+  verify as verifySignature,
+} from 'node:crypto';
 import type { VerificationKey } from '@mooring/protocol';
 import { keyPrincipal } from '../auth/authenticator.js';
 import type { CachedCredential, CredentialCache } from '../auth/credential-cache.js';
 import type { AppContext } from '../context.js';
 import { openSecret } from './secret-box.js';
+
+/** DER prefix wrapping 32 raw Ed25519 public key bytes as an SPKI (RFC 8410). */
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /**
  * keyid → the key's principal and verification key. Decrypting an HMAC secret and importing a
@@ -73,7 +83,6 @@ export class SigningKeys {
     sealed: string | null,
     publicKey: string | null,
   ): Promise<VerificationKey | null> {
-    const subtle = globalThis.crypto.subtle;
     if (alg === 'hmac-sha256' && sealed !== null) {
       const secret = openSecret(this.ctx.keys.encryption, publicId, sealed);
       if (!secret) {
@@ -83,15 +92,31 @@ export class SigningKeys {
         );
         return null;
       }
-      // Verify-only, non-extractable: the plaintext secret does not outlive this function.
-      const key = await subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+      // node:crypto rather than WebCrypto: synchronous, no thread-pool round trip per request. The
+      // KeyObject keeps the secret in native memory; our copy is wiped.
+      const keyObject = createSecretKey(secret);
       secret.fill(0);
-      return { alg: 'hmac-sha256', secret: key };
+      return {
+        alg: 'hmac-sha256',
+        verify: (data, signature) => {
+          const mac = createHmac('sha256', keyObject).update(data).digest();
+          return signature.length === mac.length && timingSafeEqual(mac, signature);
+        },
+      };
     }
     if (alg === 'ed25519' && publicKey !== null) {
-      const raw = new Uint8Array(Buffer.from(publicKey, 'base64url'));
-      const key = await subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
-      return { alg: 'ed25519', publicKey: key };
+      const raw = Buffer.from(publicKey, 'base64url');
+      if (raw.length !== 32) return null;
+      const keyObject = createPublicKey({
+        key: Buffer.concat([SPKI_ED25519_PREFIX, raw]),
+        format: 'der',
+        type: 'spki',
+      });
+      return {
+        alg: 'ed25519',
+        verify: (data, signature) =>
+          signature.length === 64 && verifySignature(null, data, keyObject, signature),
+      };
     }
     return null;
   }
