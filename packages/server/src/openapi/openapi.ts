@@ -31,6 +31,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   });
   const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
   await app.register(fastifySwagger, swaggerOptions(version));
+  let document: string | undefined;
 
   app.get(
     '/openapi.json',
@@ -38,7 +39,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       config: { access: 'public', wire: 'mooring' },
       schema: { summary: 'This OpenAPI 3.1 document', tags: ['meta'] },
     },
-    async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()),
+    async (_request, reply) => {
+      // Routes cannot change once the app is ready, so the document is built and serialised once.
+      document ??= JSON.stringify(app.swagger());
+      return reply.type('application/json; charset=utf-8').send(document);
+    },
   );
   registerDocsPage(app);
 }
