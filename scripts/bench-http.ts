@@ -67,10 +67,16 @@ async function login(base: string, username: string, password: string): Promise<
 async function measure(
   server: ServerProcess,
   requests: readonly BenchRequest[],
+  singleUse: boolean,
 ): Promise<LoadResult & { overrun: number }> {
   const source = cursor(requests);
   const connections = options.connections;
   if (options.warmup > 0) await drive(server.url, source, { seconds: options.warmup, connections });
+  // Steady state means every credential and URL was seen once (caches warm), however slow the
+  // machine is today; single-use lists have nothing to warm per request.
+  for (let extra = 0; !singleUse && source.taken < requests.length && extra < 10; extra++) {
+    await drive(server.url, source, { seconds: options.warmup || 1, connections });
+  }
   const load = await drive(server.url, source, { seconds: options.duration, connections }, server.cpuMs);
   return { ...load, overrun: source.overrun };
 }
@@ -170,10 +176,11 @@ async function main(): Promise<void> {
     const first = await timeCeiling();
     log(`  ${Math.round(first.requestsPerSecond)} req/s`);
 
-    // Each signed request is sent once; a signed scenario cannot outrun the ceiling, so this many do.
+    // Each signed request is sent once. A signed scenario does not outrun the ceiling, but the
+    // ceiling itself varies on a shared machine: 1.5× its first rate leaves room (replays are counted).
     const budget = Math.min(
       400_000,
-      Math.ceil(first.requestsPerSecond * (options.duration + options.warmup) * 0.8) + 20,
+      Math.ceil(first.requestsPerSecond * (options.duration + options.warmup) * 1.5) + 20,
     );
     const wantSigned = wanted('status-sig-ed25519') || wanted('status-sig-hmac');
     if (wantSigned) log(`\nsigning ${budget} requests per algorithm …`);
@@ -203,7 +210,7 @@ async function main(): Promise<void> {
       log(`\n${scenario.id}: ${scenario.title} …`);
       const paired = await timeCeiling();
       profileSkipMs ??= performance.now() - mooring.spawnedAt;
-      const load = await measure(mooring, timed);
+      const load = await measure(mooring, timed, scenario.singleUse);
       log(
         `  ${Math.round(load.requestsPerSecond)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ` +
           `RSS ${mb(mooring.rss())}; ceiling just before: ${Math.round(paired.requestsPerSecond)} req/s`,
