@@ -32,6 +32,7 @@ export class CommandContext {
   readonly configDir: string;
   #target: Target | undefined;
   #credential: CredentialKind = 'none';
+  #client: MooringClient | undefined;
 
   constructor(
     readonly io: Io,
@@ -63,6 +64,11 @@ export class CommandContext {
 
   /** A client with the user's credential; fails fast (exit 3) when there is none. */
   async client(): Promise<MooringClient> {
+    this.#client ??= await this.createClient();
+    return this.#client;
+  }
+
+  private async createClient(): Promise<MooringClient> {
     const { apiUrl } = this.target();
     const apiKey = this.io.env.MOORING_API_KEY?.trim();
     if (apiKey) {
@@ -89,10 +95,5 @@ export class CommandContext {
   /** `login` makes its server the default for later commands. */
   rememberTarget(): void {
     writeStoredConfig(this.configDir, { apiUrl: this.target().apiUrl });
-  }
-
-  /** Whether prompts and spinners make sense: a person at a terminal. */
-  get interactive(): boolean {
-    return this.io.stdin.isTTY === true && this.io.stderr.isTTY === true;
   }
 }
