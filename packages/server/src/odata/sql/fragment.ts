@@ -1,6 +1,6 @@
 import { RawNode, ValueNode } from 'kysely';
 import type { DialectName } from '../../db/database.js';
-import type { Slot } from '../slots.js';
+import { ConstSlot, ParamSlot, PrincipalSlot, type Slot } from '../slots.js';
 
 /**
  * Mooring's own small SQL writer (replaces Kysely RawBuilders on the read path, whose node building
@@ -85,7 +85,7 @@ export function sql(strings: TemplateStringsArray, ...values: readonly (Fragment
         if (slots === null) slots = [];
         for (const s of value.slots) slots.push(s);
       }
-    } else if (typeof value === 'object' && value !== null) {
+    } else if (value instanceof ParamSlot || value instanceof PrincipalSlot || value instanceof ConstSlot) {
       text += '?';
       if (slots === null) slots = [];
       slots.push(value);
