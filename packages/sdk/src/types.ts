@@ -109,6 +109,19 @@ export interface Device {
   readonly note: string | null;
 }
 
+/** Heartbeat state changes of a device (GET /mooring/v1/devices/:uuid/status-history). */
+export interface DeviceStatusHistory {
+  readonly uuid: string;
+  /** The state now. */
+  readonly status: HeartbeatState;
+  /** Newest first; `at` is when the change happened. */
+  readonly events: readonly {
+    readonly from: HeartbeatState;
+    readonly to: HeartbeatState;
+    readonly at: string;
+  }[];
+}
+
 export interface EnvVar {
   readonly id: number;
   readonly name: string;

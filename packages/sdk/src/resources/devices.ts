@@ -1,6 +1,6 @@
 import { odataQuery, odataString } from '../odata-query.js';
 import type { Transport } from '../transport.js';
-import type { Device, HeartbeatState } from '../types.js';
+import type { Device, DeviceStatusHistory, HeartbeatState } from '../types.js';
 import { notFound, pathFor, type Ref, refId, resolveId } from './lookup.js';
 
 interface DeviceRow {
@@ -170,6 +170,23 @@ export class DevicesResource {
    */
   async remove(uuidOrId: number | string): Promise<void> {
     await this.http.request('DELETE', devicePath(uuidOrId));
+  }
+
+  /**
+   * The device's heartbeat state changes, newest first (at most `limit`, default 100).
+   *
+   * @example
+   * const { events } = await client.devices.statusHistory(uuid, { limit: 20 });
+   */
+  async statusHistory(uuid: string, options: { limit?: number } = {}): Promise<DeviceStatusHistory> {
+    const answer = await this.http.request<{
+      uuid: string;
+      api_heartbeat_state: HeartbeatState;
+      events: DeviceStatusHistory['events'];
+    }>('GET', `/mooring/v1/devices/${encodeURIComponent(uuid)}/status-history`, {
+      query: options.limit === undefined ? undefined : { limit: options.limit },
+    });
+    return { uuid: answer.uuid, status: answer.api_heartbeat_state, events: answer.events };
   }
 
   /**

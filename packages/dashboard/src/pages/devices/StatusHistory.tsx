@@ -6,22 +6,10 @@ import { formatDateTime } from '../../lib/format.ts';
 import { useAsync } from '../../lib/use-async.ts';
 import { DEVICE_POLL_MS } from '../fleets/DevicesTable.tsx';
 
-/** The answer of GET /mooring/v1/devices/:uuid/status-history (newest first). */
-interface StatusHistoryAnswer {
-  readonly events: readonly { readonly from: string; readonly to: string; readonly at: string }[];
-}
-
 export function StatusHistory({ uuid }: { uuid: string }): ReactElement {
   const client = useClient();
   const history = useAsync(
-    () =>
-      client.request<StatusHistoryAnswer>(
-        'GET',
-        `/mooring/v1/devices/${encodeURIComponent(uuid)}/status-history`,
-        {
-          query: { limit: 20 },
-        },
-      ),
+    () => client.devices.statusHistory(uuid, { limit: 20 }),
     [client, uuid],
     DEVICE_POLL_MS * 2,
   );
