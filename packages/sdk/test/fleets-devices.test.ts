@@ -127,6 +127,29 @@ describe.each(dialects())('SDK fleets, devices, env vars and OData (%s)', (diale
     });
   });
 
+  it('statusHistory: a poll with the device key brings the device online, and the change is listed', async () => {
+    const fleet = await admin.fleets.create({
+      name: 'history',
+      deviceType: 'generic-amd64',
+      organization: 'admin',
+    });
+    await addDevice(fleet.id, 40);
+    const deviceKey = await admin.devices.generateKey(uuid(40));
+    const poll = await fetch(`${s.apiUrl}/device/v3/${uuid(40)}/state`, {
+      headers: { authorization: `Bearer ${deviceKey}` },
+    });
+    expect(poll.status).toBe(200);
+    await s.t.app.devices.heartbeats.flush();
+    expect(await admin.devices.isOnline(uuid(40))).toBe(true);
+    const history = await admin.devices.statusHistory(uuid(40), { limit: 5 });
+    expect(history).toMatchObject({
+      uuid: uuid(40),
+      status: 'online',
+      events: [{ from: 'unknown', to: 'online' }],
+    });
+    expect(await rejection(admin.devices.statusHistory(uuid(98)))).toMatchObject({ code: 'NotFound' });
+  });
+
   it('lists, sets (create and update) and removes fleet and device variables', async () => {
     const fleet = await admin.fleets.create({
       name: 'envs',
