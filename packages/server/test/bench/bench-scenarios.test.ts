@@ -64,8 +64,8 @@ describe.each(dialects())('benchmark seed and scenarios (%s)', (dialect) => {
   it('named key as Bearer and as ?apikey= answer the expected device status', async () => {
     const bearer = deviceStatusBearer(seed);
     expect(new Set(bearer.requests.map((r) => r.headers.authorization)).size).toBe(6); // one org's keys
-    expect(await verifyScenario(send, bearer, 50)).toBeNull();
-    expect(await verifyScenario(send, deviceStatusQueryKey(seed), 50)).toBeNull();
+    expect(await verifyScenario(send, bearer, 30)).toBeNull();
+    expect(await verifyScenario(send, deviceStatusQueryKey(seed), 30)).toBeNull();
   });
 
   it('session tokens from real logins answer the expected device status', async () => {
