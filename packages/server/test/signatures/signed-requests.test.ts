@@ -227,6 +227,26 @@ describe.each(dialects())('signed requests as a credential (%s)', (dialect) => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  it('refuses a signature sent together with a bearer or query key (400: one credential per request)', async () => {
+    const headers = await signatureHeaders(t, hmac, { method: 'GET', url: '/v7/application' });
+    const both = await send(t, {
+      method: 'GET',
+      url: '/v7/application',
+      headers: { ...headers, ...bearer(hmac.key) },
+    });
+    expect(both.status).toBe(400);
+    const withQuery = await signatureHeaders(t, hmac, {
+      method: 'GET',
+      url: `/v7/application?apikey=${hmac.key}`,
+    });
+    const query = await send(t, {
+      method: 'GET',
+      url: `/v7/application?apikey=${hmac.key}`,
+      headers: withQuery,
+    });
+    expect(query.status).toBe(400);
+  });
+
   it('refuses a key id that exists but has no signing material', async () => {
     const plain = await t.app.inject({
       method: 'POST',
