@@ -55,13 +55,19 @@ export function parseFleetRef(raw: string): number | string {
 
 /**
  * Devices are named by numeric id (up to 10 digits) or UUID: the full 32 or 62 hexadecimal digits, or
- * a prefix of at least 7 that the CLI resolves when it is unambiguous.
+ * a prefix of at least 7 that the CLI resolves when it is unambiguous. 7 to 10 decimal digits could be
+ * either (a random UUID starts with seven decimal digits about 4% of the time), so the CLI asks for both.
  */
-export type DeviceRef = { readonly id: number } | { readonly uuid: string } | { readonly uuidPrefix: string };
+export type DeviceRef =
+  | { readonly id: number }
+  | { readonly uuid: string }
+  | { readonly uuidPrefix: string }
+  | { readonly idOrUuidPrefix: { readonly id: number; readonly prefix: string } };
 
 export function parseDeviceRef(raw: string): DeviceRef {
   const text = raw.trim().toLowerCase();
-  if (/^\d{1,10}$/.test(text)) return { id: parseId(text, 'device') };
+  if (/^\d{7,10}$/.test(text)) return { idOrUuidPrefix: { id: parseId(text, 'device'), prefix: text } };
+  if (/^\d{1,6}$/.test(text)) return { id: parseId(text, 'device') };
   if (/^[0-9a-f]{32}$|^[0-9a-f]{62}$/.test(text)) return { uuid: text };
   if (/^[0-9a-f]{7,61}$/.test(text)) return { uuidPrefix: text };
   throw usageError(

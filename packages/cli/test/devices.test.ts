@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dialects } from '../../server/test/support/databases.js';
 import { runCli, tempConfigDir } from './support/cli.js';
@@ -20,7 +21,8 @@ describe.each(dialects())('mooring fleet, device and env against a real server (
   const cli = (args: string[], input?: string) =>
     runCli(args, { env, ...(input === undefined ? {} : { input }) });
 
-  const registerDevice = (): Promise<RegisteredDevice> => register(server, provisioningKey, fleet.id);
+  const registerDevice = (uuid?: string): Promise<RegisteredDevice> =>
+    register(server, provisioningKey, fleet.id, uuid);
   const heartbeat = (device: RegisteredDevice): Promise<void> => beat(server, device);
 
   beforeAll(async () => {
@@ -60,6 +62,16 @@ describe.each(dialects())('mooring fleet, device and env against a real server (
 
     const quiet = await cli(['device', 'online', device.uuid.slice(0, 8), '--quiet']);
     expect(quiet).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('device online: a UUID prefix of seven decimal digits finds the device (it could also be an id)', async () => {
+    const device = await registerDevice(`8330795${randomBytes(16).toString('hex').slice(7)}`);
+    await heartbeat(device);
+    const byPrefix = await cli(['device', 'online', device.uuid.slice(0, 7)]);
+    expect(byPrefix).toEqual({ code: 0, stdout: 'online\n', stderr: '' });
+    const unknown = await cli(['device', 'online', '9999999']);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toContain('no device with the id or a UUID starting with 9999999');
   });
 
   it('device wait-online: exit 1 when the timeout passes first, 0 as soon as the device polls', async () => {

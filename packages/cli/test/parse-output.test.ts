@@ -48,6 +48,8 @@ describe('argument parsing', () => {
       uuid: 'abcdef0123456789abcdef0123456789',
     });
     expect(parseDeviceRef('abcdef01')).toEqual({ uuidPrefix: 'abcdef01' });
+    // Seven to ten decimal digits may be an id or the start of a UUID: both are looked up.
+    expect(parseDeviceRef('8330795')).toEqual({ idOrUuidPrefix: { id: 8330795, prefix: '8330795' } });
     expect(usage(() => parseDeviceRef('abc'))).toContain('is not a device UUID or id');
     expect(usage(() => parseDeviceRef("x' or 1 eq 1"))).toContain('is not a device UUID or id');
   });

@@ -19,8 +19,8 @@ export async function registerDevice(
   server: ListeningServer,
   provisioningKey: string,
   fleetId: number,
+  uuid: string = randomBytes(16).toString('hex'),
 ): Promise<RegisteredDevice> {
-  const uuid = randomBytes(16).toString('hex');
   const res = await fetch(`${server.url}/device/register`, {
     method: 'POST',
     headers: { authorization: `Bearer ${provisioningKey}`, 'content-type': 'application/json' },
