@@ -433,6 +433,22 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_00
       await p2.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();
       await eventually(() => p2.getByRole('alert').first().textContent()).toContain('Not allowed');
       await screenshot(p2, '10-forbidden');
+
+      // The user changes their password; the new one works at the API, the old one no longer.
+      await p2.getByRole('link', { name: 'Account' }).click();
+      await p2.getByLabel('Current password').fill('operator password 1');
+      await p2.getByLabel('New password', { exact: true }).fill('operator password 2');
+      await p2.getByLabel('New password again').fill('operator password 2');
+      await p2.getByRole('button', { name: 'Change password' }).click();
+      await eventually(() => p2.getByRole('status').textContent()).toContain('Password changed');
+      const loginWith = (password: string) =>
+        fetch(`${server.url}/login_`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'operator', password }),
+        });
+      expect((await loginWith('operator password 2')).status).toBe(200);
+      expect((await loginWith('operator password 1')).status).toBe(401);
       expect(other.errors.filter((e) => !refused(403).test(e))).toEqual([]);
     } finally {
       await other.context.close();
