@@ -4,31 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import { registerDocsPage } from './docs-page.js';
 import { swaggerOptions } from './document.js';
 
-export interface RegisteredRoute {
-  readonly method: string;
-  readonly url: string;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Every route registered after the OpenAPI module (i.e. all API routes), for the route meta-test. */
-    routeTable: readonly RegisteredRoute[];
-  }
-}
-
 /**
  * OpenAPI 3.1 at /openapi.json, generated at run time from the route schemas (summary, tags, body,
  * params, querystring, response) and each route's declared access, plus the /v7 resource paths from
  * the resource model; the rendered reference at /docs. Register before any route: @fastify/swagger
- * collects routes through an onRoute hook.
+ * collects routes through an onRoute hook. The route meta-test compares the document with
+ * `app.mooring.routes`, the app's own table of every registered route.
  */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
-  // Every route as registered, independently of what the generator keeps: the meta-test compares both.
-  const routes: RegisteredRoute[] = [];
-  app.decorate('routeTable', routes);
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
-  });
   const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
   await app.register(fastifySwagger, swaggerOptions(version));
   let document: string | undefined;

@@ -45,7 +45,7 @@ describe('OpenAPI document', () => {
   });
 
   it('lists every route registered in the app (meta-test over the live route table)', () => {
-    const table = t.app.routeTable;
+    const table = t.app.mooring.routes;
     expect(table.length).toBeGreaterThan(30);
     const missing: string[] = [];
     for (const { method, url } of table) {
@@ -72,12 +72,12 @@ describe('OpenAPI document', () => {
         routed.push(`${method} ${stack.join('')}`);
     }
     expect(routed.length).toBeGreaterThan(30);
-    const table = new Set(t.app.routeTable.map((r) => `${r.method} ${r.url}`));
+    const table = new Set(t.app.mooring.routes.map((r) => `${r.method} ${r.url}`));
     expect(routed.filter((r) => !table.has(r) && !r.endsWith('*'))).toEqual([]);
   });
 
   it('documents the /v7 wildcard as every resource with its query options, key paths and /$count', () => {
-    const methods = new Set(t.app.routeTable.filter((r) => r.url === '/v7/*').map((r) => r.method));
+    const methods = new Set(t.app.mooring.routes.filter((r) => r.url === '/v7/*').map((r) => r.method));
     expect([...methods].sort()).toEqual(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST']);
     for (const name of Object.keys(RESOURCES)) {
       const list = doc.paths[`/v7/${name}`]?.get;
