@@ -118,6 +118,9 @@ export class ODataService {
         }
       })
       .catch(rethrowConflict(def));
+    // A device key's principal carries the device's fleet: a move must not leave it stale anywhere.
+    if (def.name === 'device' && values.belongs_to__application !== undefined)
+      await this.ctx.invalidateCredentials();
     if (def.name === 'api_key') {
       // A changed expiry_date must take effect on the next request, here and on other instances.
       await this.ctx.invalidateCredentials();

@@ -66,6 +66,19 @@ describe.each(dialects())('device permissions (%s)', (dialect) => {
     expect(devices.json).toEqual({ d: [{ uuid: mine.uuid }] });
   });
 
+  it('a device moved to another fleet sees the new fleet on its next request, not the old one', async () => {
+    const mover = await register(t.app, a.provisioningKey, a.fleet.id);
+    const before = await request(t.app, 'GET', '/v7/application?$select=id', mover.key);
+    expect(before.json).toEqual({ d: [{ id: a.fleet.id }] });
+    const moved = await request(t.app, 'PATCH', `/v7/device(uuid='${mover.uuid}')`, userKey, {
+      belongs_to__application: b.fleet.id,
+    });
+    expect(moved.status).toBe(200);
+    // The device principal (cached with its fleet) must not outlive the move.
+    const after = await request(t.app, 'GET', '/v7/application?$select=id', mover.key);
+    expect(after.json).toEqual({ d: [{ id: b.fleet.id }] });
+  });
+
   it('a provisioning key cannot read devices (nor their state or history)', async () => {
     const list = await request(t.app, 'GET', '/v7/device?$select=uuid', a.provisioningKey);
     expect(list.status).toBe(403);
