@@ -26,7 +26,11 @@ const namedKeyBody = {
     ...keyFields,
     name: { type: 'string', maxLength: 1564 },
     scopes: { type: ['array', 'null'], maxItems: 16, items: { type: 'string', maxLength: 32 } },
-    fleets: { type: ['array', 'null'], maxItems: 100, items: { anyOf: [{ type: 'integer' }, { type: 'string' }] } },
+    fleets: {
+      type: ['array', 'null'],
+      maxItems: 100,
+      items: { anyOf: [{ type: 'integer' }, { type: 'string' }] },
+    },
     headerOnly: { type: 'boolean' },
     signing: signingSchema,
     requiresSignature: { type: 'boolean' },

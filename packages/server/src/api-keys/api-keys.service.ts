@@ -6,7 +6,6 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
 import { bindPrincipal } from '../permissions/bind.js';
 import { type RowFilter, rowFilter } from '../permissions/permissions.js';
-import { findKeyDetails, insertKey, markRotated } from './api-keys.repository.js';
 import {
   carryOverSigning,
   materializeSigning,
@@ -15,6 +14,7 @@ import {
   type SigningPlan,
   type SigningReveal,
 } from '../signatures/signing-settings.js';
+import { findKeyDetails, insertKey, markRotated } from './api-keys.repository.js';
 import { hashApiKey } from './key-hash.js';
 import { FULL_AREAS, limitsFromColumns, parseScopes, withinLimits } from './limits.js';
 

@@ -121,7 +121,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     trustProxy: boolean(get, 'MOORING_TRUST_PROXY', false),
     bodyLimitBytes: integer(get, 'MOORING_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     heartbeat: Object.freeze({
-      defaultPollIntervalMs: integer(get, 'MOORING_HEARTBEAT_DEFAULT_POLL_INTERVAL_MS', 600_000, 1000, DAY_MS),
+      defaultPollIntervalMs: integer(
+        get,
+        'MOORING_HEARTBEAT_DEFAULT_POLL_INTERVAL_MS',
+        600_000,
+        1000,
+        DAY_MS,
+      ),
       minPollIntervalMs: integer(get, 'MOORING_HEARTBEAT_MIN_POLL_INTERVAL_MS', 600_000, 1000, DAY_MS),
       offlineGraceMs: integer(get, 'MOORING_HEARTBEAT_OFFLINE_GRACE_MS', 15_000, 0, DAY_MS),
       flushIntervalMs: integer(get, 'MOORING_HEARTBEAT_FLUSH_INTERVAL_MS', 1000, 10, DAY_MS),
