@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { bootstrapAdmin } from '../../src/bootstrap.js';
@@ -10,6 +11,8 @@ import { createLogger } from '../../src/http/logger.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 import { LogCapture } from './log-capture.js';
 import { recordRequestSecrets, recordResponseSecrets, recordSecret } from './secret-ledger.js';
+
+const DASHBOARD_FIXTURE = fileURLToPath(new URL('./dashboard-fixture/', import.meta.url));
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
@@ -47,7 +50,9 @@ export async function createTestApp(
   const logs = shared?.logs ?? new LogCapture();
   const logger = createLogger(config.logLevel, logs);
   const keys = deriveKeys(config.secret ?? TEST_SECRET);
-  const app = await buildApp({ config, db, keys, clock, logger });
+  // A fixed stand-in for the dashboard build, so that whether packages/dashboard/dist happens to
+  // exist on this machine never changes what a test sees (the e2e test builds the real one).
+  const app = await buildApp({ config, db, keys, clock, logger, dashboardDir: DASHBOARD_FIXTURE });
   recordSecrets(app, config);
   const ctx: AppContext = app.mooring.ctx;
   if (!shared) await bootstrapAdmin(ctx);
