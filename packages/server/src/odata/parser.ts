@@ -424,7 +424,6 @@ export class ODataParser {
   private path(): Expr {
     const lx = this.lx;
     const first = lx.text;
-    const at = lx.start;
     lx.next();
     const root = this.scope.includes(first) ? first : null;
     const path: string[] = root === null ? [first] : [];
@@ -446,7 +445,7 @@ export class ODataParser {
       }
       path.push(this.ident("a property name after '/'"));
     }
-    if (path.length === 0) lx.fail(`lambda variable '${clip(first)}' must be followed by '/property'`, at);
+    // A bare lambda variable parses (as in the reference parser); the compiler refuses it with a 400.
     this.node();
     const node: PropertyNode = { kind: 'property', root, path };
     return node;

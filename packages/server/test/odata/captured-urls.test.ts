@@ -574,6 +574,8 @@ describe.each(dialects())('captured /v7 URLs (%s)', (dialect) => {
     '/v7/device?$orderby=id sideways',
     '/v7/device?$expand=belongs_to__application($select=id',
     '/v7/device(1',
+    '/v7/device?$filter=device_environment_variable/any(x:x)',
+    '/v7/device?$filter=device_environment_variable/any(x:x eq 1)',
   ])('refuses malformed OData with 400: %s', async (url) => {
     const res = await get(url);
     expect(res.status, res.body).toBe(400);

@@ -380,9 +380,15 @@ describe('$filter lambdas and $count', () => {
     });
   });
 
+  it('parses a bare lambda variable as a path rooted at it (as the reference does; the compiler refuses it)', () => {
+    expect(filter('a/any(x:x)').tree).toMatchObject({
+      kind: 'lambda',
+      variable: 'x',
+      predicate: { kind: 'property', root: 'x', path: [] },
+    });
+  });
+
   it.each([
-    ['a/any(x:x)', "lambda variable 'x' must be followed by '/property'"],
-    ['a/any(x:x eq 1)', "lambda variable 'x' must be followed by '/property'"],
     ['a/any(x)', "expected ':'"],
     ['a/any(x:)', 'expected an expression'],
     ['a/any(x:x/b eq 1', "expected ')'"],

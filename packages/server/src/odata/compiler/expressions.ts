@@ -186,6 +186,9 @@ function inList(env: CompileEnv, scope: Scope, vars: Variables, node: InNode): F
 
 /** Resolves `a/b/c`: to-one navigations become correlated subqueries that also apply read permissions. */
 function property(env: CompileEnv, scope: Scope, vars: Variables, node: PropertyNode): Typed {
+  // The grammar (and the reference parser) allow a bare lambda variable; it names a row, not a value.
+  if (node.path.length === 0)
+    throw bad(`lambda variable '${clip(node.root ?? '')}' must be followed by '/property'`);
   const start = rootScope(scope, vars, node.root);
   return walkPath(env, start, node.path, 0);
 }
