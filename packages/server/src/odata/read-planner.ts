@@ -6,6 +6,7 @@ import { type ResourceDef, resourceDef } from '../resources/model.js';
 import type { ParsedRequest } from './ast.js';
 import { CompileEnv, clip } from './compiler/scope.js';
 import { compileRead } from './compiler/select.js';
+import { withoutCredentialParams } from './credential-params.js';
 import { parseODataUrl } from './parse-url.js';
 import type { Plan, PlanCache } from './plan-cache.js';
 
@@ -41,7 +42,8 @@ export class ReadPlanner {
     private readonly maxUrls = 5000,
   ) {}
 
-  prepare(url: string, principal: Principal | null): PreparedRead {
+  prepare(fullUrl: string, principal: Principal | null): PreparedRead {
+    const url = withoutCredentialParams(fullUrl);
     let entry = this.urls.get(url);
     if (entry === undefined) {
       this.urlMisses++;

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { withoutCredentialParams } from '../../src/odata/credential-params.js';
+import { PlanCache } from '../../src/odata/plan-cache.js';
+import { ReadPlanner } from '../../src/odata/read-planner.js';
+import { createTestDatabase } from '../support/databases.js';
+
+describe('credential query parameters stay out of the read path cache', () => {
+  it('strips apikey and auth_token, also percent-encoded names, and keeps everything else', () => {
+    expect(withoutCredentialParams('/device?$select=id&apikey=mk_u_x')).toBe('/device?$select=id');
+    expect(withoutCredentialParams('/device?apikey=k&$filter=id%20eq%201')).toBe(
+      '/device?$filter=id%20eq%201',
+    );
+    expect(withoutCredentialParams('/device?auth_token=a.b.c')).toBe('/device');
+    expect(withoutCredentialParams('/device?api%6Bey=k&$top=1')).toBe('/device?$top=1');
+    expect(withoutCredentialParams('/device(1)?$select=apikey_like')).toBe('/device(1)?$select=apikey_like');
+    expect(withoutCredentialParams('/device?$filter=name%20eq%20%27apikey%27')).toBe(
+      '/device?$filter=name%20eq%20%27apikey%27',
+    );
+    expect(withoutCredentialParams('/device')).toBe('/device');
+  });
+
+  it('one URL polled with many different ?apikey= values is parsed once', async () => {
+    const database = await createTestDatabase('sqlite');
+    try {
+      const planner = new ReadPlanner(new PlanCache(database.db), 'sqlite');
+      for (const key of ['mk_u_a', 'mk_u_b', 'mk_u_c']) {
+        planner.prepare(`/device_type?$select=slug&apikey=${key}`, null);
+      }
+      expect(planner.urlMisses).toBe(1);
+    } finally {
+      await database.destroy();
+    }
+  });
+});
