@@ -48,6 +48,24 @@ export async function findKeyByPublicId(db: Database, publicId: string): Promise
   return ownerQuery(db).where('k.public_id', '=', publicId).executeTakeFirst();
 }
 
+/** A key row with its RFC 9421 signing material (the secret still sealed). */
+export interface SigningKeyOwnerRow extends KeyOwnerRow {
+  readonly signing_alg: string | null;
+  readonly signing_secret: string | null;
+  readonly signing_public_key: string | null;
+}
+
+/** Lookup of a signature's `keyid` (a key's public id), with its signing columns. */
+export async function findSigningKeyByPublicId(
+  db: Database,
+  publicId: string,
+): Promise<SigningKeyOwnerRow | undefined> {
+  return ownerQuery(db)
+    .select(['k.signing_alg', 'k.signing_secret', 'k.signing_public_key'])
+    .where('k.public_id', '=', publicId)
+    .executeTakeFirst();
+}
+
 /** Lookup by hash, for device-chosen keys that are not in Mooring's format (COMPAT.md A7). */
 export async function findKeyByHash(db: Database, hash: string): Promise<KeyOwnerRow | undefined> {
   return ownerQuery(db).where('k.key_hash', '=', hash).executeTakeFirst();

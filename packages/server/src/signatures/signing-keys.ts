@@ -6,6 +6,7 @@ import {
   verify as verifySignature,
 } from 'node:crypto';
 import type { VerificationKey } from '@mooring/protocol';
+import { findSigningKeyByPublicId } from '../api-keys/api-keys.repository.js';
 import { keyPrincipal } from '../auth/authenticator.js';
 import type { CachedCredential, CredentialCache } from '../auth/credential-cache.js';
 import type { AppContext } from '../context.js';
@@ -30,32 +31,7 @@ export class SigningKeys {
     const cacheKey = `g:${publicId}`;
     const cached = this.cache.get(cacheKey);
     if (cached) return cached;
-    const row = await this.ctx.db.kysely
-      .selectFrom('api_key as k')
-      .leftJoin('user as u', 'u.actor', 'k.is_of__actor')
-      .leftJoin('application as a', 'a.actor', 'k.is_of__actor')
-      .leftJoin('device as d', 'd.actor', 'k.is_of__actor')
-      .select([
-        'k.id',
-        'k.key_hash',
-        'k.kind',
-        'k.expiry_date',
-        'k.header_only',
-        'k.requires_signature',
-        'k.scopes',
-        'k.fleet_ids',
-        'k.is_of__actor',
-        'k.signing_alg',
-        'k.signing_secret',
-        'k.signing_public_key',
-        'u.id as user_id',
-        'u.is_admin',
-        'a.id as application_id',
-        'd.id as device_id',
-        'd.belongs_to__application as device_application',
-      ])
-      .where('k.public_id', '=', publicId)
-      .executeTakeFirst();
+    const row = await findSigningKeyByPublicId(this.ctx.db, publicId);
     if (!row || row.signing_alg === null) return null;
     if (row.expiry_date !== null && row.expiry_date <= this.ctx.clock.now()) return null;
     const base = keyPrincipal(row);
