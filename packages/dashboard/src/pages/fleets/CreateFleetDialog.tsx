@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactElement, useState } from 'react';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
+import { FormActions } from '../../components/FormActions.tsx';
 import { useClient } from '../../lib/client.tsx';
 import { useAsync } from '../../lib/use-async.ts';
 
@@ -97,14 +98,13 @@ export function CreateFleetDialog({
           </select>
         </div>
         <ErrorNotice error={options.error ?? error} />
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={busy || !options.data}>
-            {busy ? 'Creating…' : 'Create fleet'}
-          </button>
-        </div>
+        <FormActions
+          onCancel={onClose}
+          busy={busy}
+          label="Create fleet"
+          busyLabel="Creating…"
+          disabled={!options.data}
+        />
       </form>
     </Dialog>
   );

@@ -2,6 +2,7 @@ import { type FormEvent, type ReactElement, useState } from 'react';
 import { CopyBlock } from '../../components/CopyBlock.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
+import { FormActions } from '../../components/FormActions.tsx';
 import { SecretReveal } from '../../components/SecretReveal.tsx';
 import { useClient } from '../../lib/client.tsx';
 import { dateInputValue, endOfLocalDay } from '../../lib/format.ts';
@@ -128,14 +129,7 @@ export function ProvisioningKeyDialog({
           </div>
         </fieldset>
         <ErrorNotice error={error} />
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Creating…' : 'Create provisioning key'}
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} label="Create provisioning key" busyLabel="Creating…" />
       </form>
     </Dialog>
   );

@@ -2,6 +2,7 @@ import type { ApiKeyInfo } from '@mooring/sdk';
 import { type FormEvent, type ReactElement, useState } from 'react';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
+import { FormActions } from '../../components/FormActions.tsx';
 import { SecretReveal } from '../../components/SecretReveal.tsx';
 import { useClient } from '../../lib/client.tsx';
 
@@ -68,14 +69,7 @@ export function RotateKeyDialog({
           </select>
         </div>
         <ErrorNotice error={error} />
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Rotating…' : 'Rotate key'}
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} label="Rotate key" busyLabel="Rotating…" />
       </form>
     </Dialog>
   );
