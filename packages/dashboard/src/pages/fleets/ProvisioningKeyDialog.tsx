@@ -2,10 +2,11 @@ import { type FormEvent, type ReactElement, useState } from 'react';
 import { CopyBlock } from '../../components/CopyBlock.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
+import { ExpiryFieldset } from '../../components/ExpiryFieldset.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
 import { SecretReveal } from '../../components/SecretReveal.tsx';
 import { useClient } from '../../lib/client.tsx';
-import { dateInputValue, endOfLocalDay } from '../../lib/format.ts';
+import { endOfLocalDay } from '../../lib/format.ts';
 
 interface ProvisioningProps {
   readonly fleetId: number;
@@ -96,38 +97,7 @@ export function ProvisioningKeyDialog({
           <label htmlFor="prov-name">Name (optional)</label>
           <input id="prov-name" name="name" maxLength={200} />
         </div>
-        <fieldset>
-          <legend>Expiry</legend>
-          <div className="radio">
-            <input
-              type="radio"
-              id="prov-expires"
-              name="mode"
-              checked={expires}
-              onChange={() => setExpires(true)}
-            />
-            <label htmlFor="prov-expires">Expires at the end of</label>
-            <input
-              type="date"
-              name="expiry"
-              aria-label="Expiry date"
-              disabled={!expires}
-              required={expires}
-              min={dateInputValue(0)}
-              defaultValue={dateInputValue(7)}
-            />
-          </div>
-          <div className="radio">
-            <input
-              type="radio"
-              id="prov-never"
-              name="mode"
-              checked={!expires}
-              onChange={() => setExpires(false)}
-            />
-            <label htmlFor="prov-never">Never expires</label>
-          </div>
-        </fieldset>
+        <ExpiryFieldset idPrefix="prov-expiry" expires={expires} onChange={setExpires} defaultDays={7} />
         <ErrorNotice error={error} />
         <FormActions onCancel={onClose} busy={busy} label="Create provisioning key" busyLabel="Creating…" />
       </form>

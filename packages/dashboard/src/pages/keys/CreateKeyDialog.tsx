@@ -2,10 +2,11 @@ import type { CreatedKey } from '@mooring/sdk';
 import { type FormEvent, type ReactElement, useState } from 'react';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
+import { ExpiryFieldset } from '../../components/ExpiryFieldset.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
 import { SecretReveal } from '../../components/SecretReveal.tsx';
 import { useClient } from '../../lib/client.tsx';
-import { dateInputValue, endOfLocalDay } from '../../lib/format.ts';
+import { endOfLocalDay } from '../../lib/format.ts';
 import { useAsync } from '../../lib/use-async.ts';
 import { type Limits, LimitsFieldset, NO_LIMITS, scopesOf } from './LimitsFieldset.tsx';
 
@@ -84,38 +85,7 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }): ReactElem
           <label htmlFor="key-description">Description (optional)</label>
           <textarea id="key-description" name="description" rows={2} maxLength={2000} />
         </div>
-        <fieldset>
-          <legend>Expiry</legend>
-          <div className="radio">
-            <input
-              type="radio"
-              id="expiry-never"
-              name="expiryMode"
-              checked={!expires}
-              onChange={() => setExpires(false)}
-            />
-            <label htmlFor="expiry-never">Never expires</label>
-          </div>
-          <div className="radio">
-            <input
-              type="radio"
-              id="expiry-on"
-              name="expiryMode"
-              checked={expires}
-              onChange={() => setExpires(true)}
-            />
-            <label htmlFor="expiry-on">Expires at the end of</label>
-            <input
-              type="date"
-              name="expiry"
-              aria-label="Expiry date"
-              disabled={!expires}
-              required={expires}
-              min={dateInputValue(0)}
-              defaultValue={dateInputValue(90)}
-            />
-          </div>
-        </fieldset>
+        <ExpiryFieldset idPrefix="expiry" expires={expires} onChange={setExpires} defaultDays={90} />
         <LimitsFieldset value={limits} onChange={setLimits} />
         <fieldset>
           <legend>Fleets</legend>
