@@ -58,6 +58,9 @@ const fk = (column: string, references: string, extra: Partial<FieldDef> = {}): 
   ...extra,
 });
 const audited = { id, created_at: ts('created_at'), modified_at: ts('modified_at') };
+/** A string the caller must give on POST and may change on PATCH (names, values, tag keys). */
+const requiredText = (column: string, maxLength: number): FieldDef =>
+  col('string', column, { nullable: false, create: true, update: true, required: true, maxLength });
 
 /** The device is online while its API heartbeat says so (Mooring has no VPN: COMPAT.md "differs" 3). */
 const online = (a: string): string => `(CASE WHEN ${a}.api_heartbeat_state = 'online' THEN 1 ELSE 0 END)`;
@@ -83,20 +86,8 @@ const variableResource = (name: string, parent: 'application' | 'device'): Resou
   fields: {
     ...audited,
     [parent]: fk(parent, parent, { create: true, required: true }),
-    name: col('string', 'name', {
-      nullable: false,
-      create: true,
-      update: true,
-      required: true,
-      maxLength: 255,
-    }),
-    value: col('string', 'value', {
-      nullable: false,
-      create: true,
-      update: true,
-      required: true,
-      maxLength: 1_000_000,
-    }),
+    name: requiredText('name', 255),
+    value: requiredText('value', 1_000_000),
   },
   navigations: { [parent]: { kind: 'one', target: parent, localField: parent } },
   alternateKeys: ['id'],
@@ -168,13 +159,7 @@ export const RESOURCES: Readonly<Record<string, ResourceDef>> = {
       ...audited,
       actor: fk('actor', 'actor'),
       organization: fk('organization', 'organization', { create: true, required: true }),
-      app_name: col('string', 'app_name', {
-        nullable: false,
-        create: true,
-        update: true,
-        required: true,
-        maxLength: 100,
-      }),
+      app_name: requiredText('app_name', 100),
       slug: col('string', 'slug', { nullable: false }),
       uuid: col('string', 'uuid', { nullable: false, create: true }),
       is_for__device_type: fk('is_for__device_type', 'device_type', {
@@ -360,20 +345,8 @@ export const RESOURCES: Readonly<Record<string, ResourceDef>> = {
     fields: {
       ...audited,
       device: fk('device', 'device', { create: true, required: true }),
-      tag_key: col('string', 'tag_key', {
-        nullable: false,
-        create: true,
-        update: true,
-        required: true,
-        maxLength: 255,
-      }),
-      value: col('string', 'value', {
-        nullable: false,
-        create: true,
-        update: true,
-        required: true,
-        maxLength: 1_000_000,
-      }),
+      tag_key: requiredText('tag_key', 255),
+      value: requiredText('value', 1_000_000),
     },
     navigations: { device: { kind: 'one', target: 'device', localField: 'device' } },
     alternateKeys: ['id'],
