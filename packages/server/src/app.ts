@@ -36,6 +36,8 @@ declare module 'fastify' {
       cache: CredentialCache;
       usage: UsageTracker;
       ctx: AppContext;
+      /** The `/v7` service (its read planner and plan cache). */
+      odata: ODataService;
       /** Every registered route (method, url): the security matrix checks it covers them all. */
       routes: readonly { readonly method: string; readonly url: string }[];
     };
@@ -109,7 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await usage.stop();
     await bus.close();
   });
-  app.decorate('mooring', { cache, usage, ctx, routes });
+  const odata = new ODataService(ctx);
+  app.decorate('mooring', { cache, usage, ctx, odata, routes });
 
   const limiters: LoginLimiters = {
     perUsername: new RateLimiter({ limit: 10, windowMs: 2 * HOUR, blockMs: HOUR }, deps.clock),
@@ -120,7 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuthRoutes(app, ctx, limiters);
   registerSessionRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
-  registerODataRoutes(app, new ODataService(ctx));
+  registerODataRoutes(app, odata);
   registerApiKeyRoutes(app, ctx);
   // Registration, state endpoints and the heartbeat flusher/sweeper (stopped, with a last flush, on close).
   registerDeviceRoutes(app, ctx);

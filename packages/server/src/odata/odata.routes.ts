@@ -12,9 +12,14 @@ export function registerODataRoutes(app: FastifyInstance, odata: ODataService): 
   const config = { access: 'public', wire: 'balena' } as const;
   const url = '/v7/*';
 
-  app.get(url, { config }, async (request, reply) => {
-    const body = await odata.read(odataPath(request), request.principal);
-    return reply.type('application/json').send(body);
+  // Not async: on SQLite the answer is ready synchronously (a string), and only PostgreSQL's is a
+  // promise, which Fastify awaits and sends.
+  app.get(url, { config }, (request, reply) => {
+    const json = odata.readJson(odataPath(request), request.principal);
+    reply.type('application/json');
+    if (typeof json !== 'string') return json;
+    reply.send(json);
+    return undefined;
   });
 
   app.post(url, { config }, async (request, reply) => {

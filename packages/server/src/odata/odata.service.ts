@@ -19,9 +19,10 @@ import type { ParsedRequest } from './ast.js';
 import { CompileEnv, clip } from './compiler/scope.js';
 import { rootWhere } from './compiler/select.js';
 import { parseODataUrl } from './parse-url.js';
-import { PlanCache, runPlan, runRows } from './plan-cache.js';
+import { type Plan, PlanCache, runPlan, runRows } from './plan-cache.js';
 import { ReadPlanner } from './read-planner.js';
-import type { RowMapper } from './row-mapper.js';
+import type { ArrayRow, RowMapper } from './row-mapper.js';
+import type { RowSerializer } from './row-serializer.js';
 import { Fragment, joinSql } from './sql/fragment.js';
 
 type DynamicDb = Record<string, Record<string, unknown>>;
@@ -37,6 +38,19 @@ export class ODataService {
   constructor(private readonly ctx: AppContext) {
     this.plans = new PlanCache(ctx.db);
     this.reads = new ReadPlanner(this.plans, ctx.db.dialect);
+  }
+
+  /**
+   * `GET /v7/…` as the answer's JSON text, `{"d":[rows]}` or `{"d":count}`, written by the plan's
+   * precomputed serializer. On SQLite the statement runs synchronously, so the answer is a string and
+   * the hot path creates no promise; on PostgreSQL it is a promise of the same text.
+   */
+  readJson(url: string, principal: Principal | null): string | Promise<string> {
+    const { request, def, plan } = this.reads.prepare(url, principal);
+    if (!plan) throw denied(principal, `read ${def.name}`);
+    const values = plan.bind(request.params, principal);
+    if (plan.statement) return answerJson(plan, request.count, plan.statement.all(...values) as ArrayRow[]);
+    return runRows(this.ctx.db, plan, values).then((rows) => answerJson(plan, request.count, rows));
   }
 
   /** `GET /v7/…` → `{ d: rows }` or `{ d: count }`. `url` is the path after `/v7`, still encoded. */
@@ -343,4 +357,9 @@ function rethrowConflict(def: ResourceDef) {
         : 'Unique key constraint violated';
     throw new AppError('conflict', text, { cause: new Error(`unique violation on ${def.name}`) });
   };
+}
+
+function answerJson(plan: Plan, count: boolean, rows: readonly ArrayRow[]): string {
+  if (count) return `{"d":${Number(rows[0]?.[0] ?? 0)}}`;
+  return `{"d":${(plan.serialize as RowSerializer)(rows)}}`;
 }

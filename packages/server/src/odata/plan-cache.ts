@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Database } from '../db/database.js';
 import type { RowShape } from './compiler/select.js';
 import { type ArrayRow, compileRowMapper, type RowMapper } from './row-mapper.js';
+import { compileRowSerializer, type RowSerializer } from './row-serializer.js';
 import type { Slot } from './slots.js';
 import { type Fragment, finishSql } from './sql/fragment.js';
 import { type Binder, compileBinder } from './values.js';
@@ -15,6 +16,8 @@ export interface Plan {
   readonly shape: RowShape;
   /** Read plans return array rows, mapped to the wire shape by this precomputed mapper. */
   readonly map: RowMapper | null;
+  /** Read plans: the same rows straight to the response's JSON text (row-serializer.ts). */
+  readonly serialize: RowSerializer | null;
   /** SQLite: the prepared statement. */
   readonly statement: Statement | undefined;
   /** PostgreSQL: the prepared-statement name (per connection, prepared on first use). */
@@ -62,6 +65,7 @@ export class PlanCache {
       bind: compileBinder(query.slots),
       shape,
       map: arrays ? compileRowMapper(shape) : null,
+      serialize: arrays ? compileRowSerializer(shape, this.db.dialect) : null,
       statement,
       name: `mooring_${++this.counter}`,
       returnsRows: statement ? statement.reader : true,

@@ -27,8 +27,17 @@ const CONVERT: Readonly<Record<FieldType, (value: unknown) => unknown>> = {
 export function compileRowMapper(shape: RowShape): RowMapper {
   const names = shape.fields.map((f) => f.name);
   const converters = shape.fields.map((f) => CONVERT[f.type]);
-  const expands = shape.expands;
   const nf = names.length;
+  const expands = expandColumns(shape).map(({ expand, at }) => {
+    const joined = expand.joined ? compileRowMapper(expand.shape as RowShape) : null;
+    const width = expand.shape?.fields.length ?? 0;
+    return {
+      name: expand.name,
+      value: joined
+        ? (row: ArrayRow): unknown => (isNil(row[at]) ? [] : joined([row.slice(at + 1, at + 1 + width)]))
+        : (row: ArrayRow): unknown => expandValue(row[at], expand),
+    };
+  });
   return (rows) => {
     const out = new Array<Row>(rows.length);
     for (let r = 0; r < rows.length; r++) {
@@ -36,8 +45,8 @@ export function compileRowMapper(shape: RowShape): RowMapper {
       const o: Row = {};
       for (let i = 0; i < nf; i++) o[names[i] as string] = (converters[i] as (v: unknown) => unknown)(row[i]);
       for (let j = 0; j < expands.length; j++) {
-        const expand = expands[j] as RowShape['expands'][number];
-        o[expand.name] = expandValue(row[nf + j], expand);
+        const expand = expands[j] as (typeof expands)[number];
+        o[expand.name] = expand.value(row);
       }
       out[r] = o;
     }
@@ -46,8 +55,24 @@ export function compileRowMapper(shape: RowShape): RowMapper {
 }
 
 /**
+ * Where each expansion's value starts in an array row: after the fields, one column per expansion,
+ * except a joined one, which takes the target's id and then its fields (RowShape `joined`).
+ */
+export function expandColumns(
+  shape: RowShape,
+): { readonly expand: RowShape['expands'][number]; readonly at: number }[] {
+  let at = shape.fields.length;
+  return shape.expands.map((expand) => {
+    const start = at;
+    at += expand.joined ? 1 + (expand.shape?.fields.length ?? 0) : 1;
+    return { expand, at: start };
+  });
+}
+
+/**
  * Storage → wire (COMPAT.md A0.5–6): 0/1 → booleans, epoch ms → ISO strings, foreign keys →
- * `{ "__id": n }`, expansions → arrays (parsed from the JSON the query aggregated).
+ * `{ "__id": n }`, expansions → arrays (parsed from the JSON the query aggregated). Object rows have
+ * no joined expansions: only the root of a read plan joins, and read plans return array rows.
  */
 export function mapRows(rows: readonly Row[], shape: RowShape): Row[] {
   return rows.map((row) => mapRow(row, shape));
@@ -90,7 +115,8 @@ function expandValue(value: unknown, expand: RowShape['expands'][number]): unkno
   return expand.shape ? list.map((child) => mapRow(child, expand.shape as RowShape)) : list;
 }
 
-function safeParse(text: string): unknown {
+/** JSON text → value; text that is not JSON stays the string it is. */
+export function safeParse(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
