@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error.js';
 import type { RouteAccess } from '../http/route-config.js';
 import { isSigned } from '../signatures/is-signed.js';
 import type { Authenticator } from './authenticator.js';
-import { extractCredential } from './credentials.js';
+import { extractCredential, type PresentedCredential } from './credentials.js';
 import type { Principal } from './principal.js';
 
 declare module 'fastify' {
@@ -27,17 +27,35 @@ export function registerAuthentication(app: FastifyInstance, authenticator: Auth
     }
   });
 
-  app.addHook('onRequest', async (request) => {
+  // Callback style with a synchronous cache hit: the steady state of every client (a key or token
+  // verified within the cache TTL) costs no promise. Only a miss waits for the database.
+  app.addHook('onRequest', (request, _reply, done) => {
     const access = request.routeOptions.config.access;
-    if (!access) return; // 404 handler
-    if (isSigned(request)) return; // RFC 9421: verified against the raw body in preParsing (src/signatures)
-    const credential = extractCredential(request);
-    if (credential) {
-      const principal = await authenticator.resolve(credential);
-      if (!principal) throw new AppError('unauthorized', '');
+    if (!access) return done(); // 404 handler
+    if (isSigned(request)) return done(); // RFC 9421: verified against the raw body in preParsing (src/signatures)
+    const settle = (principal: Principal | null, presented: boolean): void => {
+      if (presented && !principal) return done(new AppError('unauthorized', ''));
       request.principal = principal;
+      try {
+        enforceAccess(access, principal);
+      } catch (error) {
+        return done(error as Error);
+      }
+      done();
+    };
+    let credential: PresentedCredential | null;
+    try {
+      credential = extractCredential(request);
+    } catch (error) {
+      return done(error as Error);
     }
-    enforceAccess(access, request.principal);
+    if (!credential) return settle(null, false);
+    const cached = authenticator.resolveCached(credential);
+    if (cached !== undefined) return settle(cached, true);
+    authenticator.resolve(credential).then(
+      (principal) => settle(principal, true),
+      (error: unknown) => done(error as Error),
+    );
   });
 }
 

@@ -21,16 +21,42 @@ export class Authenticator {
   ) {}
 
   async resolve(credential: PresentedCredential): Promise<Principal | null> {
+    const cached = this.resolveCached(credential);
+    if (cached !== undefined) return cached;
     // JWTs always contain dots; API keys never do (docs/key-format.md).
     if (credential.value.includes('.')) {
       return credential.transport === 'header' ? this.resolveSession(credential.value) : null;
     }
-    const found = await this.resolveKey(credential.value);
+    return this.accept(await this.resolveKey(credential.value), credential);
+  }
+
+  /**
+   * The hot path, synchronous: the answer when the credential cache alone decides it (a verified
+   * credential seen within the TTL, or a form that is refused without a lookup), undefined when the
+   * database must be asked ({@link resolve}).
+   */
+  resolveCached(credential: PresentedCredential): Principal | null | undefined {
+    const { value } = credential;
+    if (value.includes('.')) {
+      if (credential.transport !== 'header') return null;
+      return this.cache.get(`s:${value}`)?.principal;
+    }
+    if (value.length < 16 || value.length > 512) return null;
+    const cached = this.cache.get(this.keyCacheId(value));
+    return cached === undefined ? undefined : this.accept(cached, credential);
+  }
+
+  /** A verified key as this request presented it: signing-only and header-only keys refuse some forms. */
+  private accept(found: CachedCredential | null, credential: PresentedCredential): Principal | null {
     if (!found) return null;
     if (found.requiresSignature) return null;
     if (found.headerOnly && credential.transport === 'query') return null;
     if (found.principal.apiKeyId !== undefined) this.usage.record(found.principal.apiKeyId);
     return found.principal;
+  }
+
+  private keyCacheId(value: string): string {
+    return `k:${this.cache.digest(value)}`;
   }
 
   private async resolveSession(token: string): Promise<Principal | null> {
@@ -54,7 +80,7 @@ export class Authenticator {
     if (value.length < 16 || value.length > 512) return null;
     // Hot path: a hit means this exact value already matched its stored HMAC, so neither the
     // checksum nor the HMAC needs recomputing (together ~3× the cost of the digest).
-    const cacheKey = `k:${this.cache.digest(value)}`;
+    const cacheKey = this.keyCacheId(value);
     const cached = this.cache.get(cacheKey);
     if (cached) return cached;
     const parsed = parseApiKey(value);

@@ -40,7 +40,7 @@ export function openDatabase(options: DatabaseOptions): Database {
     sqlite.pragma('busy_timeout = 5000');
     // OData startswith/contains compile to LIKE, which must be case-sensitive as on PostgreSQL.
     sqlite.pragma('case_sensitive_like = ON');
-    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }) });
     return {
       kysely,
       dialect: 'sqlite',
@@ -62,4 +62,49 @@ export function openDatabase(options: DatabaseOptions): Database {
     pool,
     close: () => kysely.destroy(),
   };
+}
+
+/**
+ * What Kysely's SqliteDialect gets instead of the bare better-sqlite3 handle: the same database,
+ * with its prepared statements kept. Kysely calls `prepare` on every execution, and preparing costs
+ * more than running a small indexed query (the key lookup after a cache miss, the usage and heartbeat
+ * flushes, every admin query). Bounded: the least recently used statement goes first. Reusing one
+ * is safe here because Kysely runs one query at a time on this single connection and better-sqlite3
+ * resets a statement after each run; SQLite re-prepares it by itself after a schema change.
+ */
+export class StatementCache {
+  private readonly statements = new Map<string, SQLite.Statement>();
+  /** Statements prepared because they were not kept (for tests). */
+  misses = 0;
+
+  constructor(
+    private readonly sqlite: SQLite.Database,
+    private readonly max = 500,
+  ) {}
+
+  prepare(text: string): SQLite.Statement {
+    let statement = this.statements.get(text);
+    if (statement) {
+      // Most recently used last, so the first key is the one to drop.
+      this.statements.delete(text);
+      this.statements.set(text, statement);
+      return statement;
+    }
+    this.misses++;
+    statement = this.sqlite.prepare(text);
+    if (this.statements.size >= this.max) {
+      const oldest = this.statements.keys().next().value;
+      if (oldest !== undefined) this.statements.delete(oldest);
+    }
+    this.statements.set(text, statement);
+    return statement;
+  }
+
+  get size(): number {
+    return this.statements.size;
+  }
+
+  close(): void {
+    this.sqlite.close();
+  }
 }

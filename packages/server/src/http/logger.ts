@@ -47,46 +47,68 @@ type Write = (...args: unknown[]) => void;
 /**
  * Fastify's `childLoggerFactory`: the per-request logger (bound to `reqId`) is created on the first
  * line actually written. pino's `child()` with our redaction paths costs several µs, paid by every
- * request although at `warn` almost none of them logs anything (docs/benchmarks.md).
+ * request although at `warn` almost none of them logs anything (docs/benchmarks.md). One small
+ * object per request, its methods on the prototype.
  */
 export function lazyRequestLogger(
   parent: FastifyBaseLogger,
   bindings: Bindings,
   options: ChildLoggerOptions,
 ): FastifyBaseLogger {
-  let real: FastifyBaseLogger | undefined;
-  const child = (): FastifyBaseLogger => {
-    real ??= parent.child(bindings, options);
-    return real;
-  };
-  // A route with its own log level: the level check below needs the real child.
-  if (options.level !== undefined && options.level !== parent.level) child();
-  const enabled = (level: Level): boolean => {
-    const logger = real ?? parent;
-    const check = (logger as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled;
-    return check === undefined || check.call(logger, level);
-  };
-  const method =
-    (level: Level): Write =>
-    (...args) => {
-      if (!enabled(level)) return;
-      const target = child();
-      (target[level] as Write).apply(target, args);
-    };
-  return {
-    get level() {
-      return real?.level ?? options.level ?? parent.level;
-    },
-    set level(level: string) {
-      child().level = level;
-    },
-    fatal: method('fatal'),
-    error: method('error'),
-    warn: method('warn'),
-    info: method('info'),
-    debug: method('debug'),
-    trace: method('trace'),
-    silent: () => undefined,
-    child: (more, moreOptions) => child().child(more, moreOptions),
-  };
+  const logger = new LazyLogger(parent, bindings, options);
+  // A route with its own log level: the level check needs the real child.
+  if (options.level !== undefined && options.level !== parent.level) logger.child();
+  return logger as unknown as FastifyBaseLogger;
+}
+
+class LazyLogger {
+  private real: FastifyBaseLogger | undefined = undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  get level(): string {
+    return this.real?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.child().level = level;
+  }
+
+  /** With arguments, a grandchild (Fastify's API); without, the real per-request child. */
+  child(more?: Bindings, moreOptions?: ChildLoggerOptions): FastifyBaseLogger {
+    this.real ??= this.parent.child(this.bindings, this.options);
+    return more === undefined ? this.real : this.real.child(more, moreOptions);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+
+  private write(level: Level, args: unknown[]): void {
+    const current = this.real ?? this.parent;
+    const check = (current as Partial<Pick<Logger, 'isLevelEnabled'>>).isLevelEnabled;
+    if (check !== undefined && !check.call(current, level)) return;
+    const target = this.child();
+    (target[level] as Write).apply(target, args);
+  }
 }
