@@ -34,14 +34,18 @@ export function registerAuthentication(app: FastifyInstance, authenticator: Auth
     if (!access) return done(); // 404 handler
     if (isSigned(request)) return done(); // RFC 9421: verified against the raw body in preParsing (src/signatures)
     const settle = (principal: Principal | null, presented: boolean): void => {
-      if (presented && !principal) return done(new AppError('unauthorized', ''));
+      if (presented && !principal) {
+        done(new AppError('unauthorized', ''));
+        return;
+      }
       request.principal = principal;
+      let refused: Error | undefined;
       try {
         enforceAccess(access, principal);
       } catch (error) {
-        return done(error as Error);
+        refused = error as Error;
       }
-      done();
+      done(refused);
     };
     let credential: PresentedCredential | null;
     try {
