@@ -49,6 +49,7 @@ export class ODataService {
     const { request, def, plan } = this.reads.prepare(url, principal);
     if (!plan) throw denied(principal, `read ${def.name}`);
     const values = plan.bind(request.params, principal);
+    if (plan.jsonStatement) return `{"d":${plan.jsonStatement.get(...values) as string}}`;
     if (plan.statement) return answerJson(plan, request.count, plan.statement.all(...values) as ArrayRow[]);
     return runRows(this.ctx.db, plan, values).then((rows) => answerJson(plan, request.count, rows));
   }

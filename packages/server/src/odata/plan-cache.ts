@@ -1,10 +1,11 @@
 import type { Statement } from 'better-sqlite3';
 import type { Database } from '../db/database.js';
-import type { RowShape } from './compiler/select.js';
+import { isCountShape, type RowShape } from './compiler/select.js';
 import { type ArrayRow, compileRowMapper, type RowMapper } from './row-mapper.js';
 import { compileRowSerializer, type RowSerializer } from './row-serializer.js';
 import type { Slot } from './slots.js';
-import { type Fragment, finishSql } from './sql/fragment.js';
+import { Fragment, finishSql } from './sql/fragment.js';
+import { sqliteJsonRows } from './sql-json.js';
 import { type Binder, compileBinder } from './values.js';
 
 /** A compiled statement reusable for every request of the same shape and principal shape. */
@@ -20,6 +21,11 @@ export interface Plan {
   readonly serialize: RowSerializer | null;
   /** SQLite: the prepared statement. */
   readonly statement: Statement | undefined;
+  /**
+   * SQLite read plans whose shape allows it: the same query wrapped to return the whole answer as one
+   * JSON text (sql-json.ts), the fast path of `readJson`; `statement` stays for array rows.
+   */
+  readonly jsonStatement: Statement | undefined;
   /** PostgreSQL: the prepared-statement name (per connection, prepared on first use). */
   readonly name: string;
   readonly returnsRows: boolean;
@@ -59,6 +65,11 @@ export class PlanCache {
     const text = finishSql(query.text, this.db.dialect);
     const statement = this.db.sqlite?.prepare(text);
     if (arrays) statement?.raw(true);
+    const wrapped =
+      arrays && this.db.sqlite && !isCountShape(shape)
+        ? sqliteJsonRows(new Fragment(text, query.slots), shape)
+        : null;
+    const jsonStatement = wrapped ? this.db.sqlite?.prepare(wrapped.text).pluck(true) : undefined;
     return {
       sql: text,
       slots: query.slots,
@@ -67,6 +78,7 @@ export class PlanCache {
       map: arrays ? compileRowMapper(shape) : null,
       serialize: arrays ? compileRowSerializer(shape, this.db.dialect) : null,
       statement,
+      jsonStatement,
       name: `mooring_${++this.counter}`,
       returnsRows: statement ? statement.reader : true,
     };

@@ -34,7 +34,7 @@ const VERBATIM_TYPES: ReadonlySet<FieldType> = new Set(['id', 'integer', 'string
  * the response as it is: every field renders as its wire value (no 0/1 booleans, epoch-ms dates,
  * `{__id}` wrapping or JSON-in-text to convert), recursively. Then the expansion is never parsed.
  */
-function verbatim(shape: RowShape): boolean {
+export function verbatim(shape: RowShape): boolean {
   return (
     shape.fields.every((f) => VERBATIM_TYPES.has(f.type)) &&
     shape.expands.every((e) => e.count || (e.shape !== null && verbatim(e.shape)))

@@ -10,7 +10,7 @@ import type {
 } from '../ast.js';
 import { ParamSlot } from '../slots.js';
 import { jsonArray, limitOffset } from '../sql/dialect.js';
-import { type Fragment, SqlBuilder, sql } from '../sql/fragment.js';
+import { type Fragment, quoteId, SqlBuilder, sql } from '../sql/fragment.js';
 import { compilePredicate, countSubquery } from './expressions.js';
 import type { FieldSql } from './model-sql.js';
 import {
@@ -45,6 +45,11 @@ export interface RowShape {
 
 const NO_VARS = new Map<string, Scope>();
 const COUNT_SHAPE: RowShape = { fields: [], expands: [] };
+
+/** Whether a compiled read is a `/$count` (one number, not rows). */
+export function isCountShape(shape: RowShape): boolean {
+  return shape === COUNT_SHAPE;
+}
 
 /**
  * `SELECT … FROM resource WHERE permission AND key AND filter ORDER BY … LIMIT …`, written straight
@@ -203,6 +208,11 @@ function joinable(parent: Scope, item: ExpandItem): item is ExpandNavigation {
   return requireNavigation(parent.def, item.navigation).kind === 'one';
 }
 
+/** The column name of a joined expansion's field (`''`: the target's id). */
+export function joinedColumn(navigation: string, field: string): string {
+  return `${navigation}$${field}`;
+}
+
 function joinedExpand(
   env: CompileEnv,
   parent: Scope,
@@ -212,10 +222,13 @@ function joinedExpand(
 ): RowShape {
   const nav = requireNavigation(parent.def, item.navigation);
   const child = env.scope(targetOf(nav));
-  // The target's id tells a joined row from none; the fields follow.
-  b.raw(`${child.q}."id"`);
+  // The target's id tells a joined row from none; the fields follow. Named `<navigation>$…`, so
+  // the root query can be wrapped as a subquery (sql/dialect.ts sqliteJsonRows).
+  b.raw(`${child.q}."id" AS ${quoteId(joinedColumn(item.navigation, ''))}`);
   const fields = selectedFields(child, item.options);
-  for (const field of fields) b.raw(`, ${fieldText(child, field)}`);
+  for (const field of fields) {
+    b.raw(`, ${fieldText(child, field)} AS ${quoteId(joinedColumn(item.navigation, field.name))}`);
+  }
   joins
     .raw(` LEFT JOIN ${child.model.table} ${child.q} ON `)
     .add(joinCondition(nav, parent, child, env))
