@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { HeaderValue } from '@mooring/protocol';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
 import type { UsageTracker } from '../api-keys/usage-tracker.js';
 import { enforceAccess } from '../auth/authenticate.js';
 import { AppError } from '../errors/app-error.js';
@@ -19,25 +19,31 @@ export function registerSignatureAuthentication(
   usage: UsageTracker,
   bodyLimit: number,
 ): void {
-  app.addHook('preParsing', (request, reply, payload, done) => {
-    const access = request.routeOptions.config.access;
-    if (!access || !isSigned(request)) {
-      done(null, payload);
-      return;
-    }
-    // One promise chain whose every failure (verification, access) reaches `done`: a throw inside
-    // a `.then` success callback would otherwise leave the request hanging.
-    authenticateSigned(request, reply, payload, verifier, bodyLimit)
-      .then((body) => {
-        const principal = request.principal;
-        if (principal?.apiKeyId !== undefined) usage.record(principal.apiKeyId);
-        enforceAccess(access, principal);
-        return body === undefined ? payload : Readable.from([Buffer.from(body)]);
-      })
-      .then(
-        (stream) => done(null, stream),
-        (error: unknown) => done(error as Error),
-      );
+  // A route-level hook with the route's access bound in (see auth/authenticate.ts: reading
+  // `request.routeOptions` per request is costly).
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access;
+    if (!access) return; // auth/authenticate.ts refuses such a route
+    const hook: preParsingHookHandler = (request, reply, payload, done) => {
+      if (!isSigned(request)) {
+        done(null, payload);
+        return;
+      }
+      // One promise chain whose every failure (verification, access) reaches `done`: a throw inside
+      // a `.then` success callback would otherwise leave the request hanging.
+      authenticateSigned(request, reply, payload, verifier, bodyLimit)
+        .then((body) => {
+          const principal = request.principal;
+          if (principal?.apiKeyId !== undefined) usage.record(principal.apiKeyId);
+          enforceAccess(access, principal);
+          return body === undefined ? payload : Readable.from([Buffer.from(body)]);
+        })
+        .then(
+          (stream) => done(null, stream),
+          (error: unknown) => done(error as Error),
+        );
+    };
+    route.preParsing = [hook, ...[route.preParsing ?? []].flat()];
   });
 }
 
