@@ -9,8 +9,8 @@ const CREDENTIAL_PARAMS = new Set(['apikey', 'auth_token']);
 export function withoutCredentialParams(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
+  if (!namesCredential(url, q + 1)) return url;
   const query = url.slice(q + 1);
-  if (!/apikey|auth_token|%/i.test(query)) return url;
   const kept = query.split('&').filter((part) => !CREDENTIAL_PARAMS.has(paramName(part)));
   return kept.length === 0 ? url.slice(0, q) : `${url.slice(0, q)}?${kept.join('&')}`;
 }
@@ -24,4 +24,25 @@ function paramName(part: string): string {
   } catch {
     return raw;
   }
+}
+
+/**
+ * Whether any parameter name from `from` on may be a credential: `apikey`, `auth_token`, or an
+ * encoded name (decoded by the slow path). Values are not looked at, so the common OData URL — every
+ * value percent-encoded, no credential — is answered by this scan alone, without allocating.
+ */
+function namesCredential(url: string, from: number): boolean {
+  for (let start = from; start <= url.length; ) {
+    let end = url.indexOf('&', start);
+    if (end < 0) end = url.length;
+    let eq = url.indexOf('=', start);
+    if (eq < 0 || eq > end) eq = end;
+    const length = eq - start;
+    if (length === 6 && url.startsWith('apikey', start)) return true;
+    if (length === 10 && url.startsWith('auth_token', start)) return true;
+    const percent = url.indexOf('%', start);
+    if (percent >= 0 && percent < eq) return true;
+    start = end + 1;
+  }
+  return false;
 }

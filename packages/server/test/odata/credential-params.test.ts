@@ -17,6 +17,16 @@ describe('credential query parameters stay out of the read path cache', () => {
       '/device?$filter=name%20eq%20%27apikey%27',
     );
     expect(withoutCredentialParams('/device')).toBe('/device');
+    // A credential after percent-encoded values, an encoded name after plain ones, names only.
+    expect(withoutCredentialParams('/device?$filter=uuid%20eq%20%27a%27&apikey=k')).toBe(
+      '/device?$filter=uuid%20eq%20%27a%27',
+    );
+    expect(withoutCredentialParams('/device?$top=1&%61pikey=k')).toBe('/device?$top=1');
+    expect(withoutCredentialParams('/device?apikey')).toBe('/device');
+    expect(withoutCredentialParams('/device?$select=id&auth_token=')).toBe('/device?$select=id');
+    expect(withoutCredentialParams('/device?apikeys=1&xapikey=2&auth_tokens=3')).toBe(
+      '/device?apikeys=1&xapikey=2&auth_tokens=3',
+    );
   });
 
   it('one URL polled with many different ?apikey= values is parsed once', async () => {
