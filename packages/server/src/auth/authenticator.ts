@@ -20,28 +20,30 @@ export class Authenticator {
     private readonly usage: UsageTracker,
   ) {}
 
+  /** Any credential: the cache when it decides, else the database (which then fills the cache). */
   async resolve(credential: PresentedCredential): Promise<Principal | null> {
     const cached = this.resolveCached(credential);
     if (cached !== undefined) return cached;
-    // JWTs always contain dots; API keys never do (docs/key-format.md).
-    if (credential.value.includes('.')) {
-      return credential.transport === 'header' ? this.resolveSession(credential.value) : null;
-    }
-    return this.accept(await this.resolveKey(credential.value), credential);
+    return isSessionToken(credential.value)
+      ? this.verifySession(credential.value)
+      : this.accept(await this.verifyKey(credential.value), credential);
   }
 
   /**
    * The hot path, synchronous: the answer when the credential cache alone decides it (a verified
    * credential seen within the TTL, or a form that is refused without a lookup), undefined when the
-   * database must be asked ({@link resolve}).
+   * database must be asked ({@link resolve}). Every rule on the presented form is here, once.
    */
   resolveCached(credential: PresentedCredential): Principal | null | undefined {
     const { value } = credential;
-    if (value.includes('.')) {
+    if (isSessionToken(value)) {
+      // Session tokens go in the Authorization header only.
       if (credential.transport !== 'header') return null;
-      return this.cache.get(`s:${value}`)?.principal;
+      return this.cache.get(sessionCacheId(value))?.principal;
     }
     if (value.length < 16 || value.length > 512) return null;
+    // A hit means this exact value already matched its stored HMAC, so neither the checksum nor
+    // the HMAC needs recomputing (together ~3× the cost of the digest).
     const cached = this.cache.get(this.keyCacheId(value));
     return cached === undefined ? undefined : this.accept(cached, credential);
   }
@@ -59,13 +61,11 @@ export class Authenticator {
     return `k:${this.cache.digest(value)}`;
   }
 
-  private async resolveSession(token: string): Promise<Principal | null> {
-    const cacheKey = `s:${token}`;
-    const cached = this.cache.get(cacheKey);
-    if (cached) return cached.principal;
+  /** A session token not in the cache: verified against the sessions table, then cached. */
+  private async verifySession(token: string): Promise<Principal | null> {
     const resolved = await resolveSessionToken(this.ctx, token);
     if (resolved) {
-      this.cache.set(cacheKey, {
+      this.cache.set(sessionCacheId(token), {
         principal: resolved.principal,
         expiresAt: resolved.expiresAt,
         headerOnly: true,
@@ -75,14 +75,8 @@ export class Authenticator {
     return resolved?.principal ?? null;
   }
 
-  /** Also used by the signature verifier, which resolves keys by public id. */
-  async resolveKey(value: string): Promise<CachedCredential | null> {
-    if (value.length < 16 || value.length > 512) return null;
-    // Hot path: a hit means this exact value already matched its stored HMAC, so neither the
-    // checksum nor the HMAC needs recomputing (together ~3× the cost of the digest).
-    const cacheKey = this.keyCacheId(value);
-    const cached = this.cache.get(cacheKey);
-    if (cached) return cached;
+  /** A key not in the cache: checksum, stored HMAC, expiry and owner from the database, then cached. */
+  private async verifyKey(value: string): Promise<CachedCredential | null> {
     const parsed = parseApiKey(value);
     // A Mooring-looking key with a bad checksum is refused before any database access.
     if (!parsed && value.startsWith('mk_')) return null;
@@ -100,10 +94,14 @@ export class Authenticator {
       headerOnly: row.header_only === 1,
       requiresSignature: row.requires_signature === 1,
     };
-    this.cache.set(cacheKey, credential);
+    this.cache.set(this.keyCacheId(value), credential);
     return credential;
   }
 }
+
+/** JWTs always contain dots; API keys never do (docs/key-format.md). */
+const isSessionToken = (value: string): boolean => value.includes('.');
+const sessionCacheId = (token: string): string => `s:${token}`;
 
 /** Also used by the signature verifier (src/signatures), which loads key rows by public id. */
 export function keyPrincipal(row: KeyOwnerRow): Principal | null {
