@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/app-error.js';
-import type { ResourceDef } from '../../resources/model.js';
+import type { NavigationDef, ResourceDef } from '../../resources/model.js';
 import type {
   ExpandItem,
   ExpandNavigation,
@@ -229,17 +229,14 @@ function joinedExpand(
   for (const field of fields) {
     b.raw(`, ${fieldText(child, field)} AS ${quoteId(joinedColumn(item.navigation, field.name))}`);
   }
-  joins
-    .raw(` LEFT JOIN ${child.model.table} ${child.q} ON `)
-    .add(joinCondition(nav, parent, child, env))
-    .raw(' AND ')
-    .add(env.readable(child));
-  if (item.options.filter) {
-    joins
-      .raw(' AND (')
-      .add(compilePredicate(env, child, NO_VARS, item.options.filter))
-      .raw(')');
-  }
+  expandedRows(
+    env,
+    nav,
+    parent,
+    child,
+    item.options,
+    joins.raw(` LEFT JOIN ${child.model.table} ${child.q} ON `),
+  );
   return { fields: fields === child.model.fields ? child.model.allFields : fields, expands: [] };
 }
 
@@ -256,19 +253,37 @@ function expandSql(
   const child = env.scope(targetOf(nav));
   const inner = new SqlBuilder().raw('SELECT ');
   const shape = projection(env, child, item.options, inner);
-  inner
-    .raw(` FROM ${child.model.table} ${child.q} WHERE `)
-    .add(joinCondition(nav, parent, child, env))
-    .raw(' AND ')
-    .add(env.readable(child));
-  if (item.options.filter) {
-    inner
-      .raw(' AND (')
-      .add(compilePredicate(env, child, NO_VARS, item.options.filter))
-      .raw(')');
-  }
+  expandedRows(
+    env,
+    nav,
+    parent,
+    child,
+    item.options,
+    inner.raw(` FROM ${child.model.table} ${child.q} WHERE `),
+  );
   orderAndPage(env, child, item.options, inner);
   return { sql: jsonArray(env.dialect, inner.done(), shape), shape };
+}
+
+/**
+ * Which target rows an expansion holds, for the subquery's WHERE and the join's ON alike: tied to
+ * the parent row, readable by the principal, and passing the expansion's `$filter`.
+ */
+function expandedRows(
+  env: CompileEnv,
+  nav: NavigationDef,
+  parent: Scope,
+  child: Scope,
+  options: QueryOptions,
+  b: SqlBuilder,
+): void {
+  b.add(joinCondition(nav, parent, child, env))
+    .raw(' AND ')
+    .add(env.readable(child));
+  if (options.filter)
+    b.raw(' AND (')
+      .add(compilePredicate(env, child, NO_VARS, options.filter))
+      .raw(')');
 }
 
 function orderAndPage(env: CompileEnv, scope: Scope, options: QueryOptions, b: SqlBuilder): void {
