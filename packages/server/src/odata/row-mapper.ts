@@ -9,8 +9,11 @@ export type RowMapper = (rows: readonly ArrayRow[]) => Row[];
 
 const isNil = (v: unknown): boolean => v === null || v === undefined;
 
-/** Storage → wire for one value of each field type (see mapRow for the same rules on objects). */
-const CONVERT: Readonly<Record<FieldType, (value: unknown) => unknown>> = {
+/**
+ * Storage → wire for one value of each field type, for array rows and object rows alike; the
+ * serializer (row-serializer.ts) writes these values as JSON.
+ */
+export const CONVERT: Readonly<Record<FieldType, (value: unknown) => unknown>> = {
   boolean: (v) => (isNil(v) ? null : v === 1 || v === true || v === '1'),
   datetime: (v) => (isNil(v) ? null : new Date(Number(v)).toISOString()),
   fk: (v) => (isNil(v) ? null : { __id: Number(v) }),
@@ -80,30 +83,7 @@ export function mapRows(rows: readonly Row[], shape: RowShape): Row[] {
 
 function mapRow(row: Row, shape: RowShape): Row {
   const out: Row = {};
-  for (const { name, type } of shape.fields) {
-    const value = row[name];
-    switch (type) {
-      case 'boolean':
-        out[name] =
-          value === null || value === undefined ? null : value === 1 || value === true || value === '1';
-        break;
-      case 'datetime':
-        out[name] = value === null || value === undefined ? null : new Date(Number(value)).toISOString();
-        break;
-      case 'fk':
-        out[name] = value === null || value === undefined ? null : { __id: Number(value) };
-        break;
-      case 'json':
-        out[name] = typeof value === 'string' ? safeParse(value) : (value ?? null);
-        break;
-      case 'id':
-      case 'integer':
-        out[name] = value === null || value === undefined ? null : Number(value);
-        break;
-      default:
-        out[name] = value ?? null;
-    }
-  }
+  for (const { name, type } of shape.fields) out[name] = CONVERT[type](row[name]);
   for (const expand of shape.expands) out[expand.name] = expandValue(row[expand.name], expand);
   return out;
 }
@@ -115,8 +95,7 @@ function expandValue(value: unknown, expand: RowShape['expands'][number]): unkno
   return expand.shape ? list.map((child) => mapRow(child, expand.shape as RowShape)) : list;
 }
 
-/** JSON text → value; text that is not JSON stays the string it is. */
-export function safeParse(text: string): unknown {
+function safeParse(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

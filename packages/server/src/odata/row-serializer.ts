@@ -1,7 +1,7 @@
 import type { DialectName } from '../db/database.js';
 import type { FieldType } from '../resources/model.js';
 import type { RowShape } from './compiler/select.js';
-import { type ArrayRow, expandColumns, mapRows, safeParse } from './row-mapper.js';
+import { type ArrayRow, CONVERT, expandColumns, mapRows } from './row-mapper.js';
 
 /** Array rows of a read plan → the JSON text of the wire rows (`[{…},…]`). */
 export type RowSerializer = (rows: readonly ArrayRow[]) => string;
@@ -9,22 +9,18 @@ export type RowSerializer = (rows: readonly ArrayRow[]) => string;
 type Writer = (value: unknown) => string;
 
 const isNil = (v: unknown): boolean => v === null || v === undefined;
-const number = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 
 /**
- * Storage → wire JSON text for one value of each field type: the same conversions as the row
- * mapper's (row-mapper.ts), written as text, so JSON.parse(serialized) equals the mapped rows and the
- * text equals JSON.stringify of them.
+ * Storage → wire JSON text for one value of each field type: the row mapper's conversion
+ * (row-mapper.ts, the one place these rules live) written as JSON, so the text equals JSON.stringify
+ * of the mapped rows. A converted value is never `undefined`, so the text is always defined.
  */
-const WRITE: Readonly<Record<FieldType, Writer>> = {
-  boolean: (v) => (isNil(v) ? 'null' : v === 1 || v === true || v === '1' ? 'true' : 'false'),
-  datetime: (v) => (isNil(v) ? 'null' : `"${new Date(Number(v)).toISOString()}"`),
-  fk: (v) => (isNil(v) ? 'null' : `{"__id":${number(Number(v))}}`),
-  json: (v) => JSON.stringify(typeof v === 'string' ? safeParse(v) : (v ?? null)),
-  id: (v) => (isNil(v) ? 'null' : number(Number(v))),
-  integer: (v) => (isNil(v) ? 'null' : number(Number(v))),
-  string: (v) => JSON.stringify(v ?? null),
-};
+const WRITE = Object.fromEntries(
+  Object.entries(CONVERT).map(([type, convert]) => [
+    type,
+    (v: unknown) => JSON.stringify(convert(v)) as string,
+  ]),
+) as Readonly<Record<FieldType, Writer>>;
 
 /** Field types whose SQLite `json_object` rendering already is the wire value. */
 const VERBATIM_TYPES: ReadonlySet<FieldType> = new Set(['id', 'integer', 'string']);
@@ -42,7 +38,7 @@ export function verbatim(shape: RowShape): boolean {
 }
 
 function expandWriter(expand: RowShape['expands'][number], dialect: DialectName): Writer {
-  if (expand.count) return (v) => number(Number(v ?? 0));
+  if (expand.count) return (v) => JSON.stringify(Number(v ?? 0));
   const shape = expand.shape;
   // SQLite hands the aggregate over as JSON text; PostgreSQL's driver has already parsed it.
   if (dialect === 'sqlite' && shape !== null && verbatim(shape)) {
