@@ -19,7 +19,7 @@ import type { ParsedRequest } from './ast.js';
 import { CompileEnv, clip } from './compiler/scope.js';
 import { rootWhere } from './compiler/select.js';
 import { parseODataUrl } from './parse-url.js';
-import { type Plan, PlanCache, runPlan, runRows } from './plan-cache.js';
+import { PlanCache, runPlan, runRows } from './plan-cache.js';
 import { ReadPlanner } from './read-planner.js';
 import type { ArrayRow, RowMapper } from './row-mapper.js';
 import type { RowSerializer } from './row-serializer.js';
@@ -46,21 +46,26 @@ export class ODataService {
    * the hot path creates no promise; on PostgreSQL it is a promise of the same text.
    */
   readJson(url: string, principal: Principal | null): string | Promise<string> {
-    const { request, def, plan } = this.reads.prepare(url, principal);
-    if (!plan) throw denied(principal, `read ${def.name}`);
-    const values = plan.bind(request.params, principal);
+    const { count, plan, values } = this.prepareRead(url, principal);
     if (plan.jsonStatement) return `{"d":${plan.jsonStatement.get(...values) as string}}`;
-    if (plan.statement) return answerJson(plan, request.count, plan.statement.all(...values) as ArrayRow[]);
-    return runRows(this.ctx.db, plan, values).then((rows) => answerJson(plan, request.count, rows));
+    const answer = (rows: readonly ArrayRow[]): string =>
+      `{"d":${count ? countOf(rows) : (plan.serialize as RowSerializer)(rows)}}`;
+    if (plan.statement) return answer(plan.statement.all(...values) as ArrayRow[]);
+    return runRows(this.ctx.db, plan, values).then(answer);
   }
 
   /** `GET /v7/…` → `{ d: rows }` or `{ d: count }`. `url` is the path after `/v7`, still encoded. */
   async read(url: string, principal: Principal | null): Promise<{ d: unknown }> {
+    const { count, plan, values } = this.prepareRead(url, principal);
+    const rows = await runRows(this.ctx.db, plan, values);
+    return { d: count ? countOf(rows) : (plan.map as RowMapper)(rows) };
+  }
+
+  /** The plan of a read and its bound values; refused when the principal may never read the resource. */
+  private prepareRead(url: string, principal: Principal | null) {
     const { request, def, plan } = this.reads.prepare(url, principal);
     if (!plan) throw denied(principal, `read ${def.name}`);
-    const rows = await runRows(this.ctx.db, plan, plan.bind(request.params, principal));
-    if (request.count) return { d: Number(rows[0]?.[0] ?? 0) };
-    return { d: (plan.map as RowMapper)(rows) };
+    return { count: request.count, plan, values: plan.bind(request.params, principal) };
   }
 
   /** `POST /v7/<resource>` → the created entity (as a GET would return it) and its id. */
@@ -360,7 +365,7 @@ function rethrowConflict(def: ResourceDef) {
   };
 }
 
-function answerJson(plan: Plan, count: boolean, rows: readonly ArrayRow[]): string {
-  if (count) return `{"d":${Number(rows[0]?.[0] ?? 0)}}`;
-  return `{"d":${(plan.serialize as RowSerializer)(rows)}}`;
+/** The number a `/$count` read answers with. */
+function countOf(rows: readonly ArrayRow[]): number {
+  return Number(rows[0]?.[0] ?? 0);
 }

@@ -4,7 +4,7 @@ import { isCountShape, type RowShape } from './compiler/select.js';
 import { type ArrayRow, compileRowMapper, type RowMapper } from './row-mapper.js';
 import { compileRowSerializer, type RowSerializer } from './row-serializer.js';
 import type { Slot } from './slots.js';
-import { Fragment, finishSql } from './sql/fragment.js';
+import { type Fragment, finishSql } from './sql/fragment.js';
 import { sqliteJsonRows } from './sql-json.js';
 import { type Binder, compileBinder } from './values.js';
 
@@ -65,10 +65,8 @@ export class PlanCache {
     const text = finishSql(query.text, this.db.dialect);
     const statement = this.db.sqlite?.prepare(text);
     if (arrays) statement?.raw(true);
-    const wrapped =
-      arrays && this.db.sqlite && !isCountShape(shape)
-        ? sqliteJsonRows(new Fragment(text, query.slots), shape)
-        : null;
+    // On SQLite the final text is the fragment's own (no `$n` numbering), so it is wrapped as it is.
+    const wrapped = arrays && this.db.sqlite && !isCountShape(shape) ? sqliteJsonRows(query, shape) : null;
     const jsonStatement = wrapped ? this.db.sqlite?.prepare(wrapped.text).pluck(true) : undefined;
     return {
       sql: text,
