@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { Database } from '../db/database.js';
 
 export interface WhoamiUserRow {
@@ -8,22 +7,13 @@ export interface WhoamiUserRow {
   readonly email: string | null;
 }
 
-// One prepared statement per SQLite handle: `GET /actor/v1/whoami` is polled by every integration,
-// and Kysely would build, compile and prepare the same SELECT on each call (docs/benchmarks.md).
-const statements = new WeakMap<object, Statement<[number], WhoamiUserRow>>();
+// SQLite runs the statement synchronously from the handle's statement cache: `GET /actor/v1/whoami`
+// is polled by every integration, and Kysely would build and compile the same SELECT on each call.
+const WHOAMI_SQL = 'SELECT id, actor, username, email FROM "user" WHERE id = ?';
 
 /** The fields `whoami` answers with, read fresh on every call (a rename shows at once). */
 export async function findWhoamiUser(db: Database, id: number): Promise<WhoamiUserRow | undefined> {
-  if (db.sqlite) {
-    let statement = statements.get(db.sqlite);
-    if (!statement) {
-      statement = db.sqlite.prepare<[number], WhoamiUserRow>(
-        'SELECT id, actor, username, email FROM "user" WHERE id = ?',
-      );
-      statements.set(db.sqlite, statement);
-    }
-    return statement.get(id);
-  }
+  if (db.statements) return db.statements.prepare(WHOAMI_SQL).get(id) as WhoamiUserRow | undefined;
   return db.kysely
     .selectFrom('user')
     .select(['id', 'actor', 'username', 'email'])

@@ -9,8 +9,13 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Database {
   readonly kysely: Kysely<DB>;
   readonly dialect: DialectName;
-  /** The raw better-sqlite3 handle (SQLite only): hot paths use cached prepared statements. */
+  /** The raw better-sqlite3 handle (SQLite only). */
   readonly sqlite: SQLite.Database | undefined;
+  /**
+   * SQLite only: the prepared statements shared with Kysely ({@link StatementCache}); hot paths run
+   * theirs synchronously through it. Statements from here are never switched to raw/pluck mode.
+   */
+  readonly statements: StatementCache | undefined;
   /** The pg pool (PostgreSQL only): used for LISTEN/NOTIFY and named prepared statements. */
   readonly pool: pg.Pool | undefined;
   close(): Promise<void>;
@@ -40,11 +45,13 @@ export function openDatabase(options: DatabaseOptions): Database {
     sqlite.pragma('busy_timeout = 5000');
     // OData startswith/contains compile to LIKE, which must be case-sensitive as on PostgreSQL.
     sqlite.pragma('case_sensitive_like = ON');
-    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }) });
+    const statements = new StatementCache(sqlite);
+    const kysely = new Kysely<DB>({ dialect: new SqliteDialect({ database: statements }) });
     return {
       kysely,
       dialect: 'sqlite',
       sqlite,
+      statements,
       pool: undefined,
       close: () => kysely.destroy(),
     };
@@ -59,6 +66,7 @@ export function openDatabase(options: DatabaseOptions): Database {
     kysely,
     dialect: 'postgres',
     sqlite: undefined,
+    statements: undefined,
     pool,
     close: () => kysely.destroy(),
   };

@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 
@@ -12,23 +11,15 @@ export interface StateVersions {
 const VERSIONS_SQL =
   'SELECT d.id AS id, d.state_version AS dv, a.state_version AS av FROM device d JOIN application a ON a.id = d.belongs_to__application WHERE d.uuid = ';
 
-// One prepared statement per SQLite handle: the poll path runs it synchronously, without Kysely.
-const sqliteStatements = new WeakMap<Database, Statement>();
-
 /**
- * The hot read of every poll: one indexed lookup by uuid. SQLite runs a cached prepared statement;
- * PostgreSQL a named (server-side prepared) statement.
+ * The hot read of every poll: one indexed lookup by uuid. SQLite runs it synchronously from the
+ * handle's statement cache, without Kysely; PostgreSQL as a named (server-side prepared) statement.
  */
 export async function readStateVersions(db: Database, uuid: string): Promise<StateVersions | undefined> {
   type Row = { id: number; dv: number; av: number };
   let row: Row | undefined;
-  if (db.sqlite) {
-    let statement = sqliteStatements.get(db);
-    if (!statement) {
-      statement = db.sqlite.prepare(`${VERSIONS_SQL}?`);
-      sqliteStatements.set(db, statement);
-    }
-    row = statement.get(uuid) as Row | undefined;
+  if (db.statements) {
+    row = db.statements.prepare(`${VERSIONS_SQL}?`).get(uuid) as Row | undefined;
   } else if (db.pool) {
     const result = await db.pool.query<Row>({
       name: 'mooring_device_state_versions',
