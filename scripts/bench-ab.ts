@@ -78,7 +78,7 @@ const env = {
   MOORING_RATE_LIMIT_PER_IP: '0',
 };
 
-/** One build's app on its own copy-free connection to the shared database file. */
+/** One build's app, on its own connection to the shared database file (the first one seeds it). */
 async function start(dist: string, seedFirst: boolean) {
   const m = await load(dist);
   const db = m.openDatabase({ dialect: 'sqlite', file: join(dataDir, 'mooring.sqlite') });

@@ -1,5 +1,5 @@
 /** Query parameters that carry a credential (COMPAT.md A1, A5); the OData parser ignores both. */
-const CREDENTIAL_PARAMS = new Set(['apikey', 'auth_token']);
+const CREDENTIAL_PARAMS: readonly string[] = ['apikey', 'auth_token'];
 
 /**
  * The URL without `?apikey=` / `?auth_token=`: the read path caches by URL, and a credential must
@@ -11,7 +11,7 @@ export function withoutCredentialParams(url: string): string {
   if (q < 0) return url;
   if (!namesCredential(url, q + 1)) return url;
   const query = url.slice(q + 1);
-  const kept = query.split('&').filter((part) => !CREDENTIAL_PARAMS.has(paramName(part)));
+  const kept = query.split('&').filter((part) => !CREDENTIAL_PARAMS.includes(paramName(part)));
   return kept.length === 0 ? url.slice(0, q) : `${url.slice(0, q)}?${kept.join('&')}`;
 }
 
@@ -27,7 +27,7 @@ function paramName(part: string): string {
 }
 
 /**
- * Whether any parameter name from `from` on may be a credential: `apikey`, `auth_token`, or an
+ * Whether any parameter name from `from` on may be a credential: one of CREDENTIAL_PARAMS, or an
  * encoded name (decoded by the slow path). Values are not looked at, so the common OData URL — every
  * value percent-encoded, no credential — is answered by this scan alone, without allocating.
  */
@@ -37,9 +37,9 @@ function namesCredential(url: string, from: number): boolean {
     if (end < 0) end = url.length;
     let eq = url.indexOf('=', start);
     if (eq < 0 || eq > end) eq = end;
-    const length = eq - start;
-    if (length === 6 && url.startsWith('apikey', start)) return true;
-    if (length === 10 && url.startsWith('auth_token', start)) return true;
+    for (const name of CREDENTIAL_PARAMS) {
+      if (eq - start === name.length && url.startsWith(name, start)) return true;
+    }
     const percent = url.indexOf('%', start);
     if (percent >= 0 && percent < eq) return true;
     start = end + 1;
