@@ -270,7 +270,8 @@ async function permittedRows<T>(
   id: number,
   columns: RawBuilder<unknown>,
 ): Promise<T[]> {
-  const predicate = filter.kind === 'where' ? filter.predicate('t0') : sql`1 = 1`;
+  // One row by primary key: the point form of the predicate (permissions.ts PredicateForm).
+  const predicate = filter.kind === 'where' ? filter.predicate('t0', 'point') : sql`1 = 1`;
   const compiled =
     sql`SELECT ${columns} FROM ${sql.table(table)} t0 WHERE t0.id = ${id} AND ${predicate}`.compile(
       ctx.db.kysely,

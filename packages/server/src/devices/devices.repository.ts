@@ -89,7 +89,8 @@ export async function findReadableDevice(
 ): Promise<{ id: number; uuid: string; api_heartbeat_state: string } | undefined> {
   const filter = rowFilter('device', 'read', principal);
   if (filter.kind === 'none') return undefined;
-  const predicate = filter.kind === 'where' ? filter.predicate('t0') : sql`1 = 1`;
+  // One row by its unique uuid: the point form of the predicate (permissions.ts PredicateForm).
+  const predicate = filter.kind === 'where' ? filter.predicate('t0', 'point') : sql`1 = 1`;
   const compiled =
     sql`SELECT t0.id, t0.uuid, t0.api_heartbeat_state FROM device t0 WHERE t0.uuid = ${uuid} AND ${predicate}`.compile(
       db.kysely,

@@ -203,7 +203,7 @@ export class ODataService {
         env,
         scope,
         request,
-        filter.kind === 'where' ? (s) => filter.predicate(s.alias) : undefined,
+        filter.kind === 'where' ? (s, form) => filter.predicate(s.alias, form) : undefined,
       );
       const head = new Fragment(`SELECT ${scope.q}."id" AS id FROM ${scope.model.table} ${scope.q} WHERE `);
       return { query: joinSql([head, where], ''), shape: { fields: [], expands: [] } };

@@ -13,12 +13,23 @@ import { type Fragment, joinSql, raw, ref, sql } from '../odata/sql/fragment.js'
  */
 export type Action = 'read' | 'create' | 'update' | 'delete';
 
+/**
+ * How a predicate tests membership of a set it reaches through subqueries. `scan` writes
+ * `x IN (SELECT …)`: the list is built once per statement and can drive an index, right for
+ * queries over many rows. `point` writes the same test as correlated `EXISTS (SELECT 1 … = x)`:
+ * no list is built, a few primary-key or unique-index probes per candidate row, right for a query
+ * pinned to at most one row by a unique key (about half the statement's cost for a status read).
+ * Both select the same rows: they differ only when `x` is NULL (IN gives NULL, EXISTS false), and
+ * a permission predicate is only ever used un-negated, where NULL and false both exclude the row.
+ */
+export type PredicateForm = 'scan' | 'point';
+
 export type RowFilter =
   | { readonly kind: 'all' }
   | { readonly kind: 'none' }
-  | { readonly kind: 'where'; readonly predicate: (alias: string) => Fragment };
+  | { readonly kind: 'where'; readonly predicate: Predicate };
 
-type Predicate = (alias: string) => Fragment;
+type Predicate = (alias: string, form?: PredicateForm) => Fragment;
 
 const ALL: RowFilter = { kind: 'all' };
 const NONE: RowFilter = { kind: 'none' };
@@ -30,13 +41,53 @@ const deviceId = new PrincipalSlot('deviceId');
 const applicationId = new PrincipalSlot('applicationId');
 const col = ref;
 
-/** Organizations the calling user belongs to (built once: they depend on the alias of nothing). */
-const MY_ORGS = sql`(SELECT pm.is_member_of__organization FROM organization_membership pm WHERE pm."user" = ${userId})`;
-const MY_APPS = sql`(SELECT pa.id FROM application pa WHERE pa.organization IN ${MY_ORGS})`;
-const MY_DEVICES = sql`(SELECT pd.id FROM device pd WHERE pd.belongs_to__application IN ${MY_APPS})`;
-const myOrgs = (): Fragment => MY_ORGS;
-const myApps = (): Fragment => MY_APPS;
-const myDevices = (): Fragment => MY_DEVICES;
+/**
+ * A set of ids the principal reaches: `SELECT <column> FROM <from> WHERE <where>`. Its columns are
+ * primary keys or uniquely indexed, so the `point` form probes an index. Aliases are fixed per set
+ * and distinct from the compiler's (`t0`, `t1`, …).
+ */
+interface Reach {
+  readonly from: Fragment;
+  readonly column: Fragment;
+  readonly where: (form: PredicateForm) => Fragment;
+}
+
+/** `value` is in `set`, written in `form` (see {@link PredicateForm}). */
+function within(value: Fragment, set: Reach, form: PredicateForm = 'scan'): Fragment {
+  return form === 'scan'
+    ? sql`${value} IN (SELECT ${set.column} FROM ${set.from} WHERE ${set.where(form)})`
+    : sql`EXISTS (SELECT 1 FROM ${set.from} WHERE ${set.column} = ${value} AND ${set.where(form)})`;
+}
+
+const reach = (from: string, column: string, where: (form: PredicateForm) => Fragment): Reach => ({
+  from: raw(from),
+  column: raw(column),
+  where,
+});
+
+/** Organizations the calling user belongs to. */
+const MY_ORGS = reach(
+  'organization_membership pm',
+  'pm.is_member_of__organization',
+  () => sql`pm."user" = ${userId}`,
+);
+/** Fleets of those organizations. */
+const MY_APPS = reach('application pa', 'pa.id', (form) => within(raw('pa.organization'), MY_ORGS, form));
+/** Devices of those fleets. */
+const MY_DEVICES = reach('device pd', 'pd.id', (form) =>
+  within(raw('pd.belongs_to__application'), MY_APPS, form),
+);
+/** Users who share an organization with the caller. */
+const CO_MEMBERS = reach('organization_membership pm2', 'pm2."user"', (form) =>
+  within(raw('pm2.is_member_of__organization'), MY_ORGS, form),
+);
+/** Actors of the caller's fleets (their provisioning keys) and of their devices (device keys). */
+const FLEET_ACTORS = reach('application ka', 'ka.actor', (form) =>
+  within(raw('ka.organization'), MY_ORGS, form),
+);
+const DEVICE_ACTORS = reach('device kd', 'kd.actor', (form) =>
+  within(raw('kd.belongs_to__application'), MY_APPS, form),
+);
 
 /** Resources that /v7 never writes (managed by Mooring endpoints or seeded). */
 const READ_ONLY = new Set([
@@ -52,20 +103,19 @@ const PUBLIC_CATALOGUE = new Set(['device_type', 'device_type_alias', 'cpu_archi
 
 /** Rules for members of organizations (non-administrators), via a session or a named key. */
 const MEMBER_RULES: Record<string, Predicate> = {
-  organization: (a) => sql`${col(a, 'id')} IN ${myOrgs()}`,
-  organization_membership: (a) => sql`${col(a, 'is_member_of__organization')} IN ${myOrgs()}`,
-  user: (a) =>
-    sql`(${col(a, 'id')} = ${userId} OR ${col(a, 'id')} IN (SELECT pm2."user" FROM organization_membership pm2 WHERE pm2.is_member_of__organization IN ${myOrgs()}))`,
-  application: (a) => sql`${col(a, 'organization')} IN ${myOrgs()}`,
-  device: (a) => sql`${col(a, 'belongs_to__application')} IN ${myApps()}`,
-  application_environment_variable: (a) => sql`${col(a, 'application')} IN ${myApps()}`,
-  application_config_variable: (a) => sql`${col(a, 'application')} IN ${myApps()}`,
-  device_environment_variable: (a) => sql`${col(a, 'device')} IN ${myDevices()}`,
-  device_config_variable: (a) => sql`${col(a, 'device')} IN ${myDevices()}`,
-  device_tag: (a) => sql`${col(a, 'device')} IN ${myDevices()}`,
+  organization: (a, form) => within(col(a, 'id'), MY_ORGS, form),
+  organization_membership: (a, form) => within(col(a, 'is_member_of__organization'), MY_ORGS, form),
+  user: (a, form) => sql`(${col(a, 'id')} = ${userId} OR ${within(col(a, 'id'), CO_MEMBERS, form)})`,
+  application: (a, form) => within(col(a, 'organization'), MY_ORGS, form),
+  device: (a, form) => within(col(a, 'belongs_to__application'), MY_APPS, form),
+  application_environment_variable: (a, form) => within(col(a, 'application'), MY_APPS, form),
+  application_config_variable: (a, form) => within(col(a, 'application'), MY_APPS, form),
+  device_environment_variable: (a, form) => within(col(a, 'device'), MY_DEVICES, form),
+  device_config_variable: (a, form) => within(col(a, 'device'), MY_DEVICES, form),
+  device_tag: (a, form) => within(col(a, 'device'), MY_DEVICES, form),
   // Own keys, and the provisioning/device keys of fleets and devices the user can reach.
-  api_key: (a) =>
-    sql`(${col(a, 'is_of__actor')} = ${actorId} OR ${col(a, 'is_of__actor')} IN (SELECT ka.actor FROM application ka WHERE ka.organization IN ${myOrgs()}) OR ${col(a, 'is_of__actor')} IN (SELECT kd.actor FROM device kd WHERE kd.belongs_to__application IN ${myApps()}))`,
+  api_key: (a, form) =>
+    sql`(${col(a, 'is_of__actor')} = ${actorId} OR ${within(col(a, 'is_of__actor'), FLEET_ACTORS, form)} OR ${within(col(a, 'is_of__actor'), DEVICE_ACTORS, form)})`,
 };
 
 /**
@@ -157,7 +207,7 @@ function intersect(a: RowFilter, b: RowFilter): RowFilter {
   if (a.kind === 'none' || b.kind === 'none') return NONE;
   if (a.kind === 'all') return b;
   if (b.kind === 'all') return a;
-  return where((alias) => sql`(${a.predicate(alias)}) AND (${b.predicate(alias)})`);
+  return where((alias, form) => sql`(${a.predicate(alias, form)}) AND (${b.predicate(alias, form)})`);
 }
 
 /** What a named key's limits allow, before intersecting with its owner's rights. */
@@ -174,23 +224,26 @@ function limitFilter(resource: string, action: Action, limits: KeyLimits): RowFi
   if (resource === 'application' && action === 'create') return NONE;
   const fleets = () =>
     sql`(${joinSql(limits.fleetIds?.length ? limits.fleetIds.map((_, i) => sql`${new PrincipalSlot('fleetId', i)}`) : [raw('NULL')])})`;
+  const limitedDevices = reach('device ld', 'ld.id', () => sql`ld.belongs_to__application IN ${fleets()}`);
+  const limitedFleetActors = reach('application la', 'la.actor', () => sql`la.id IN ${fleets()}`);
+  const limitedDeviceActors = reach(
+    'device ld',
+    'ld.actor',
+    () => sql`ld.belongs_to__application IN ${fleets()}`,
+  );
+  const limitedOrgs = reach('application lo', 'lo.organization', () => sql`lo.id IN ${fleets()}`);
   const fleetRule: Record<string, Predicate> = {
     application: (a) => sql`${col(a, 'id')} IN ${fleets()}`,
     device: (a) => sql`${col(a, 'belongs_to__application')} IN ${fleets()}`,
     application_environment_variable: (a) => sql`${col(a, 'application')} IN ${fleets()}`,
     application_config_variable: (a) => sql`${col(a, 'application')} IN ${fleets()}`,
-    device_environment_variable: (a) =>
-      sql`${col(a, 'device')} IN (SELECT ld.id FROM device ld WHERE ld.belongs_to__application IN ${fleets()})`,
-    device_config_variable: (a) =>
-      sql`${col(a, 'device')} IN (SELECT ld.id FROM device ld WHERE ld.belongs_to__application IN ${fleets()})`,
-    device_tag: (a) =>
-      sql`${col(a, 'device')} IN (SELECT ld.id FROM device ld WHERE ld.belongs_to__application IN ${fleets()})`,
-    api_key: (a) =>
-      sql`(${col(a, 'is_of__actor')} IN (SELECT la.actor FROM application la WHERE la.id IN ${fleets()}) OR ${col(a, 'is_of__actor')} IN (SELECT ld.actor FROM device ld WHERE ld.belongs_to__application IN ${fleets()}))`,
-    organization: (a) =>
-      sql`${col(a, 'id')} IN (SELECT lo.organization FROM application lo WHERE lo.id IN ${fleets()})`,
-    organization_membership: (a) =>
-      sql`${col(a, 'is_member_of__organization')} IN (SELECT lo.organization FROM application lo WHERE lo.id IN ${fleets()})`,
+    device_environment_variable: (a, form) => within(col(a, 'device'), limitedDevices, form),
+    device_config_variable: (a, form) => within(col(a, 'device'), limitedDevices, form),
+    device_tag: (a, form) => within(col(a, 'device'), limitedDevices, form),
+    api_key: (a, form) =>
+      sql`(${within(col(a, 'is_of__actor'), limitedFleetActors, form)} OR ${within(col(a, 'is_of__actor'), limitedDeviceActors, form)})`,
+    organization: (a, form) => within(col(a, 'id'), limitedOrgs, form),
+    organization_membership: (a, form) => within(col(a, 'is_member_of__organization'), limitedOrgs, form),
     user: (a) => sql`${col(a, 'id')} = ${userId}`,
   };
   const rule = fleetRule[resource];

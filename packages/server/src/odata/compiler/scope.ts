@@ -1,7 +1,7 @@
 import type { Principal } from '../../auth/principal.js';
 import type { DialectName } from '../../db/database.js';
 import { AppError } from '../../errors/app-error.js';
-import { rowFilter } from '../../permissions/permissions.js';
+import { type PredicateForm, rowFilter } from '../../permissions/permissions.js';
 import type { FieldDef, NavigationDef, ResourceDef } from '../../resources/model.js';
 import { PrincipalSlot } from '../slots.js';
 import { FALSE, Fragment, sql, TRUE } from '../sql/fragment.js';
@@ -29,12 +29,15 @@ export class CompileEnv {
     return { def, alias, q: `"${alias}"`, model: resourceSql(def) };
   }
 
-  /** The read-permission predicate for rows of `scope` (applied at every level, DESIGN.md §6). */
-  readable(scope: Scope): Fragment {
+  /**
+   * The read-permission predicate for rows of `scope` (applied at every level, DESIGN.md §6);
+   * `point` for a root query pinned to one row (compiler/pinned.ts).
+   */
+  readable(scope: Scope, form: PredicateForm = 'scan'): Fragment {
     const filter = rowFilter(scope.def.name, 'read', this.principal);
     if (filter.kind === 'all') return TRUE;
     if (filter.kind === 'none') return FALSE;
-    return filter.predicate(scope.alias);
+    return filter.predicate(scope.alias, form);
   }
 }
 

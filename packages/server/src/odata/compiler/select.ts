@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/app-error.js';
+import type { PredicateForm } from '../../permissions/permissions.js';
 import type { NavigationDef, ResourceDef } from '../../resources/model.js';
 import type {
   ExpandItem,
@@ -13,6 +14,7 @@ import { jsonArray, limitOffset } from '../sql/dialect.js';
 import { type Fragment, quoteId, SqlBuilder, sql } from '../sql/fragment.js';
 import { compilePredicate, countSubquery } from './expressions.js';
 import type { FieldSql } from './model-sql.js';
+import { pinsOneRow } from './pinned.js';
 import {
   type CompileEnv,
   clip,
@@ -59,7 +61,7 @@ export function compileRead(
   env: CompileEnv,
   def: ResourceDef,
   request: ParsedRequest,
-  extraWhere?: (scope: Scope) => Fragment,
+  extraWhere?: (scope: Scope, form: PredicateForm) => Fragment,
 ): { query: Fragment; shape: RowShape } {
   const scope = env.scope(def);
   if (request.count) {
@@ -80,7 +82,7 @@ export function rootWhere(
   env: CompileEnv,
   scope: Scope,
   request: ParsedRequest,
-  extraWhere?: (scope: Scope) => Fragment,
+  extraWhere?: (scope: Scope, form: PredicateForm) => Fragment,
 ): Fragment {
   return writeRootWhere(env, scope, request, extraWhere, new SqlBuilder()).done();
 }
@@ -89,17 +91,18 @@ function writeRootWhere(
   env: CompileEnv,
   scope: Scope,
   request: ParsedRequest,
-  extraWhere: ((scope: Scope) => Fragment) | undefined,
+  extraWhere: ((scope: Scope, form: PredicateForm) => Fragment) | undefined,
   b: SqlBuilder,
 ): SqlBuilder {
-  b.add(env.readable(scope));
+  const form = pinsOneRow(scope.def, request) ? 'point' : 'scan';
+  b.add(env.readable(scope, form));
   if (request.key) keyCondition(scope, request.key, b.raw(' AND '));
   if (request.options.filter) {
     b.raw(' AND (')
       .add(compilePredicate(env, scope, NO_VARS, request.options.filter))
       .raw(')');
   }
-  if (extraWhere) b.raw(' AND ').add(extraWhere(scope));
+  if (extraWhere) b.raw(' AND ').add(extraWhere(scope, form));
   return b;
 }
 
