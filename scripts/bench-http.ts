@@ -22,7 +22,7 @@ import { openDatabase } from '../packages/server/src/db/database.js';
 import { migrateToLatest } from '../packages/server/src/db/migrate.js';
 import { verifyScenario } from './bench/check.js';
 import { ensureBuilt, machine } from './bench/environment.js';
-import { cursor, drive, type LoadResult } from './bench/load.js';
+import { type Cursor, cursor, drive, type LoadResult } from './bench/load.js';
 import { parseOptions } from './bench/options.js';
 import { rssSampler, type ServerProcess, startServer } from './bench/processes.js';
 import { summarizeProfile } from './bench/profile.js';
@@ -64,29 +64,54 @@ async function login(base: string, username: string, password: string): Promise<
 }
 
 /** Warm-up (untimed) then the timed run, through one cursor so single-use requests stay unique. */
-async function measure(
+/** Untimed traffic before a scenario's first timed round: JIT, caches, SQLite page cache. */
+async function warmUp(
   server: ServerProcess,
-  requests: readonly BenchRequest[],
+  source: Cursor,
+  total: number,
   singleUse: boolean,
-): Promise<LoadResult & { overrun: number }> {
-  const source = cursor(requests);
+): Promise<void> {
   const connections = options.connections;
   if (options.warmup > 0) await drive(server.url, source, { seconds: options.warmup, connections });
   // Steady state means every credential and URL was seen once (caches warm), however slow the
   // machine is today; single-use lists have nothing to warm per request.
-  for (let extra = 0; !singleUse && source.taken < requests.length && extra < 10; extra++) {
+  for (let extra = 0; !singleUse && source.taken < total && extra < 10; extra++) {
     await drive(server.url, source, { seconds: options.warmup || 1, connections });
   }
-  const load = await drive(server.url, source, { seconds: options.duration, connections }, server.cpuMs);
-  return { ...load, overrun: source.overrun };
+}
+
+/** One timed round; `overrun` counts single-use requests sent a second time (0 when unused). */
+async function timedRound(server: ServerProcess, source: Cursor): Promise<LoadResult & { overrun: number }> {
+  const overrunBefore = source.overrun;
+  const load = await drive(
+    server.url,
+    source,
+    { seconds: options.duration, connections: options.connections },
+    server.cpuMs,
+  );
+  return { ...load, overrun: source.overrun - overrunBefore };
+}
+
+interface Round {
+  readonly load: LoadResult & { overrun: number };
+  /** The ceiling timed right before this round. */
+  readonly ceiling: LoadResult;
 }
 
 interface Measured {
   readonly scenario: Scenario | MissingScenario;
-  readonly load?: LoadResult & { overrun: number };
+  /** Every timed round, in order. */
+  readonly rounds?: readonly Round[];
+  /** The round with the median ratio: the one reported (its rate, latencies and CPU belong together). */
+  readonly median?: Round;
   readonly problem?: string;
-  /** The ceiling timed right before this scenario. */
-  readonly ceiling?: LoadResult;
+}
+
+const ratioOf = (round: Round): number => round.load.requestsPerSecond / round.ceiling.requestsPerSecond;
+
+function medianRound(rounds: readonly Round[]): Round {
+  const sorted = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)] as Round;
 }
 
 const wanted = (id: string): boolean => !options.only || options.only.includes(id);
@@ -184,7 +209,7 @@ async function main(): Promise<void> {
     // ceiling itself varies on a shared machine: 1.5× its first rate leaves room (replays are counted).
     const budget = Math.min(
       400_000,
-      Math.ceil(first.requestsPerSecond * (options.duration + options.warmup) * 1.5) + 20,
+      Math.ceil(first.requestsPerSecond * (options.duration * options.rounds + options.warmup) * 1.5) + 20,
     );
     const wantSigned = wanted('status-sig-ed25519') || wanted('status-sig-hmac');
     if (wantSigned) log(`\nsigning ${budget} requests per algorithm …`);
@@ -212,18 +237,21 @@ async function main(): Promise<void> {
         continue;
       }
       log(`\n${scenario.id}: ${scenario.title} …`);
-      const paired = await timeCeiling();
-      profileSkipMs ??= performance.now() - mooring.spawnedAt;
-      const load = await measure(mooring, timed, scenario.singleUse);
-      log(
-        `  ${Math.round(load.requestsPerSecond)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ` +
-          `RSS ${mb(mooring.rss())}; ceiling just before: ${Math.round(paired.requestsPerSecond)} req/s`,
-      );
-      measured.push({
-        scenario,
-        load: { ...load, overrun: scenario.singleUse ? load.overrun : 0 },
-        ceiling: paired,
-      });
+      const source = cursor(timed);
+      await warmUp(mooring, source, timed.length, scenario.singleUse);
+      const rounds: Round[] = [];
+      for (let r = 0; r < options.rounds; r++) {
+        const paired = await timeCeiling();
+        profileSkipMs ??= performance.now() - mooring.spawnedAt;
+        const load = await timedRound(mooring, source);
+        rounds.push({ load: { ...load, overrun: scenario.singleUse ? load.overrun : 0 }, ceiling: paired });
+        log(
+          `  ${Math.round(load.requestsPerSecond)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ` +
+            `RSS ${mb(mooring.rss())}; ceiling just before: ${Math.round(paired.requestsPerSecond)} req/s ` +
+            `(ratio ${ratioOf(rounds[r] as Round).toFixed(2)})`,
+        );
+      }
+      measured.push({ scenario, rounds, median: medianRound(rounds) });
     }
     const rssPeak = sampler.stop();
     const rssAfter = mooring.rss();
@@ -238,25 +266,34 @@ async function main(): Promise<void> {
       p50Ms: Math.max(...ceilingRuns.map((r) => r.p50Ms)),
       p99Ms: Math.max(...ceilingRuns.map((r) => r.p99Ms)),
     };
-    const outcomes: ScenarioOutcome[] = measured.map(({ scenario, load, problem, ceiling: paired }) => ({
+    const outcomes: ScenarioOutcome[] = measured.map(({ scenario, rounds, median, problem }) => ({
       id: scenario.id,
       title: scenario.title,
       target: scenario.target,
-      ...(load && paired
+      ...(median && rounds
         ? {
-            load,
-            ratio: load.requestsPerSecond / paired.requestsPerSecond,
-            ceiling: paired.requestsPerSecond,
-            ...(paired.cpuUsPerRequest === undefined ? {} : { ceilingCpuUs: paired.cpuUsPerRequest }),
+            // Answers that were not 2xx in any round void the scenario (see targetsOf), not only the median's.
+            load: {
+              ...median.load,
+              non2xx: rounds.reduce((n, r) => n + r.load.non2xx, 0),
+              errors: rounds.reduce((n, r) => n + r.load.errors, 0),
+            },
+            ratio: ratioOf(median),
+            ratios: rounds.map(ratioOf),
+            p99s: rounds.map((r) => r.load.p99Ms),
+            ceiling: median.ceiling.requestsPerSecond,
+            ...(median.ceiling.cpuUsPerRequest === undefined
+              ? {}
+              : { ceilingCpuUs: median.ceiling.cpuUsPerRequest }),
           }
         : {}),
-      ...(load?.overrun ? { overrun: load.overrun } : {}),
+      ...(median?.load.overrun ? { overrun: median.load.overrun } : {}),
       ...(problem ? { notMeasurable: problem } : {}),
     }));
     const targets = targetsOf(outcomes, rssPeak, mooring.startupMs);
 
     log(
-      `\n${options.duration} s per scenario after ${options.warmup} s warm-up, ${options.connections} connections`,
+      `\n${options.rounds} × ${options.duration} s per scenario after ${options.warmup} s warm-up, ${options.connections} connections; each row is the round with the median ratio`,
     );
     log(`ceiling runs: ${rates.map(Math.round).join(', ')} req/s (each ratio uses the run just before it)`);
     log(scenarioTable(ceilingLoad, outcomes));
@@ -273,6 +310,7 @@ async function main(): Promise<void> {
         machine: env,
         options: {
           duration: options.duration,
+          rounds: options.rounds,
           warmup: options.warmup,
           connections: options.connections,
           sizes: options.sizes,

@@ -7,6 +7,8 @@ export interface HttpBenchOptions {
   /** Untimed seconds per scenario before the timed run (JIT, caches, SQLite page cache). */
   readonly warmup: number;
   readonly connections: number;
+  /** Timed ceiling + scenario pairs per scenario; the pair with the median ratio is reported. */
+  readonly rounds: number;
   /** Scenario ids to run (default all); the ceiling always runs. */
   readonly only: readonly string[] | undefined;
   /** Reuse packages/server/dist even when sources are newer. */
@@ -33,9 +35,10 @@ export function parseOptions(argv: readonly string[]): HttpBenchOptions {
   };
   const prof = value('cpu-prof');
   return {
-    duration: number('duration', 10, 1),
+    duration: number('duration', 5, 1),
     warmup: number('warmup', 3, 0),
     connections: Math.floor(number('connections', 50, 1)),
+    rounds: Math.floor(number('rounds', 3, 1)),
     only: value('only')
       ?.split(',')
       .filter((s) => s !== ''),

@@ -8,6 +8,10 @@ export interface ScenarioOutcome {
   /** Set when the scenario was timed. */
   readonly load?: LoadResult;
   readonly ratio?: number;
+  /** The ratio of every timed round (`ratio` is their median; `load` is that round's). */
+  readonly ratios?: readonly number[];
+  /** The p99 latency of every timed round, in ms. */
+  readonly p99s?: readonly number[];
   /** The paired ceiling run the ratio is relative to (req/s). */
   readonly ceiling?: number;
   /** The paired ceiling's server CPU per request (µs). */
@@ -72,6 +76,7 @@ export function scenarioTable(ceiling: LoadResult, outcomes: readonly ScenarioOu
     'CPU µs/req',
     'ceiling',
     'ratio',
+    'rounds',
     'CPU ratio',
     'target',
     '',
@@ -94,6 +99,7 @@ export function scenarioTable(ceiling: LoadResult, outcomes: readonly ScenarioOu
         '—',
         '—',
         '—',
+        '—',
         `≥ ${o.target}`,
         `not measurable: ${o.notMeasurable ?? '?'}`,
       ]);
@@ -111,6 +117,7 @@ export function scenarioTable(ceiling: LoadResult, outcomes: readonly ScenarioOu
       o.load.cpuUsPerRequest === undefined ? '?' : fmt(o.load.cpuUsPerRequest),
       o.ceiling === undefined ? '?' : fmt(o.ceiling),
       fmt(o.ratio, 2),
+      (o.ratios ?? [o.ratio]).map((r) => fmt(r, 2)).join(' / '),
       cpuRatio(o) === undefined ? '?' : fmt(cpuRatio(o) as number, 2),
       `≥ ${o.target}`,
       notes.join('; '),
