@@ -10,6 +10,9 @@ export interface StateVersions {
 
 const VERSIONS_SQL =
   'SELECT d.id AS id, d.state_version AS dv, a.state_version AS av FROM device d JOIN application a ON a.id = d.belongs_to__application WHERE d.uuid = ';
+// One string per dialect, built once: the statement cache looks statements up by their text.
+const VERSIONS_SQLITE = `${VERSIONS_SQL}?`;
+const VERSIONS_POSTGRES = `${VERSIONS_SQL}$1`;
 
 /**
  * The hot read of every poll: one indexed lookup by uuid. SQLite runs it synchronously from the
@@ -19,11 +22,11 @@ export async function readStateVersions(db: Database, uuid: string): Promise<Sta
   type Row = { id: number; dv: number; av: number };
   let row: Row | undefined;
   if (db.statements) {
-    row = db.statements.prepare(`${VERSIONS_SQL}?`).get(uuid) as Row | undefined;
+    row = db.statements.prepare(VERSIONS_SQLITE).get(uuid) as Row | undefined;
   } else if (db.pool) {
     const result = await db.pool.query<Row>({
       name: 'mooring_device_state_versions',
-      text: `${VERSIONS_SQL}$1`,
+      text: VERSIONS_POSTGRES,
       values: [uuid],
     });
     row = result.rows[0];

@@ -72,7 +72,6 @@ async function authenticateSigned(
   });
   if (!outcome.ok) {
     request.log.info({ signatureRefused: outcome.reason }, 'signed request refused');
-    // RFC 9110 §11.6.1: a 401 names the scheme; the description is safe (see verifier.ts).
     // RFC 9110 §11.6.1: a 401 names the scheme; the description is safe to show (see verifier.ts).
     reply.header(
       'www-authenticate',
