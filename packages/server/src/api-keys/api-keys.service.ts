@@ -5,7 +5,7 @@ import type { KeyLimits, Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
 import { bindPrincipal } from '../permissions/bind.js';
-import { type RowFilter, rowFilter } from '../permissions/permissions.js';
+import { filterPredicate, type RowFilter, rowFilter } from '../permissions/permissions.js';
 import {
   carryOverSigning,
   materializeSigning,
@@ -271,7 +271,7 @@ async function permittedRows<T>(
   columns: RawBuilder<unknown>,
 ): Promise<T[]> {
   // One row by primary key: the point form of the predicate (permissions.ts PredicateForm).
-  const predicate = filter.kind === 'where' ? filter.predicate('t0', 'point') : sql`1 = 1`;
+  const predicate = filterPredicate(filter, 't0', 'point');
   const compiled =
     sql`SELECT ${columns} FROM ${sql.table(table)} t0 WHERE t0.id = ${id} AND ${predicate}`.compile(
       ctx.db.kysely,

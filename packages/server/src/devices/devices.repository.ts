@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import { bindPrincipal } from '../permissions/bind.js';
-import { rowFilter } from '../permissions/permissions.js';
+import { filterPredicate, rowFilter } from '../permissions/permissions.js';
 import type { ReportedValues } from './reported-state.js';
 
 /** The device type a slug or alias names (COMPAT.md A6: every type has an alias equal to its slug). */
@@ -90,7 +90,7 @@ export async function findReadableDevice(
   const filter = rowFilter('device', 'read', principal);
   if (filter.kind === 'none') return undefined;
   // One row by its unique uuid: the point form of the predicate (permissions.ts PredicateForm).
-  const predicate = filter.kind === 'where' ? filter.predicate('t0', 'point') : sql`1 = 1`;
+  const predicate = filterPredicate(filter, 't0', 'point');
   const compiled =
     sql`SELECT t0.id, t0.uuid, t0.api_heartbeat_state FROM device t0 WHERE t0.uuid = ${uuid} AND ${predicate}`.compile(
       db.kysely,

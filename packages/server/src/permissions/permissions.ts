@@ -1,6 +1,6 @@
 import type { KeyLimits, Principal, ScopeArea } from '../auth/principal.js';
 import { PrincipalSlot } from '../odata/slots.js';
-import { type Fragment, joinSql, raw, ref, sql } from '../odata/sql/fragment.js';
+import { FALSE, type Fragment, joinSql, raw, ref, sql, TRUE } from '../odata/sql/fragment.js';
 
 /**
  * THE permission module (DESIGN.md §2, STYLE.md §5): for each resource and action, the rows a
@@ -30,6 +30,16 @@ export type RowFilter =
   | { readonly kind: 'where'; readonly predicate: Predicate };
 
 type Predicate = (alias: string, form?: PredicateForm) => Fragment;
+
+/**
+ * The filter as one SQL predicate over `alias` (`1 = 1` / `1 = 0` for all / none rows), for
+ * queries written outside the OData compiler and for the compiler's own scopes.
+ */
+export function filterPredicate(filter: RowFilter, alias: string, form: PredicateForm = 'scan'): Fragment {
+  if (filter.kind === 'all') return TRUE;
+  if (filter.kind === 'none') return FALSE;
+  return filter.predicate(alias, form);
+}
 
 const ALL: RowFilter = { kind: 'all' };
 const NONE: RowFilter = { kind: 'none' };
@@ -224,14 +234,11 @@ function limitFilter(resource: string, action: Action, limits: KeyLimits): RowFi
   if (resource === 'application' && action === 'create') return NONE;
   const fleets = () =>
     sql`(${joinSql(limits.fleetIds?.length ? limits.fleetIds.map((_, i) => sql`${new PrincipalSlot('fleetId', i)}`) : [raw('NULL')])})`;
-  const limitedDevices = reach('device ld', 'ld.id', () => sql`ld.belongs_to__application IN ${fleets()}`);
-  const limitedFleetActors = reach('application la', 'la.actor', () => sql`la.id IN ${fleets()}`);
-  const limitedDeviceActors = reach(
-    'device ld',
-    'ld.actor',
-    () => sql`ld.belongs_to__application IN ${fleets()}`,
-  );
-  const limitedOrgs = reach('application lo', 'lo.organization', () => sql`lo.id IN ${fleets()}`);
+  const inFleets = (column: string) => () => sql`${raw(column)} IN ${fleets()}`;
+  const limitedDevices = reach('device ld', 'ld.id', inFleets('ld.belongs_to__application'));
+  const limitedFleetActors = reach('application la', 'la.actor', inFleets('la.id'));
+  const limitedDeviceActors = reach('device ld', 'ld.actor', inFleets('ld.belongs_to__application'));
+  const limitedOrgs = reach('application lo', 'lo.organization', inFleets('lo.id'));
   const fleetRule: Record<string, Predicate> = {
     application: (a) => sql`${col(a, 'id')} IN ${fleets()}`,
     device: (a) => sql`${col(a, 'belongs_to__application')} IN ${fleets()}`,

@@ -16,6 +16,7 @@ import {
   createFleet,
   createOrganization,
   createUser,
+  fixtureDb,
   insertApiKey,
 } from '../support/fleet-fixtures.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -197,12 +198,9 @@ describe.each(dialects())('permission predicate forms select the same rows (%s)'
   });
 
   it('a status read by uuid compiles to the point form and answers only readable devices', async () => {
-    const fleetDevices = await t.ctx.db.kysely
-      .selectFrom('device' as never)
-      .select(['uuid' as never, 'device_name' as never])
-      .execute();
+    const fleetDevices = await fixtureDb(t).selectFrom('device').select(['uuid', 'device_name']).execute();
     const odata = t.app.mooring.odata;
-    for (const row of fleetDevices as unknown as { uuid: string; device_name: string }[]) {
+    for (const row of fleetDevices) {
       const url = `/device?$filter=uuid%20eq%20'${row.uuid}'&$select=uuid`;
       const answer = JSON.parse(await odata.readJson(url, principals.alice as Principal)) as { d: unknown[] };
       expect(answer.d, row.device_name).toHaveLength(row.device_name.startsWith('a-') ? 1 : 0);

@@ -1,7 +1,7 @@
 import type { Principal } from '../../auth/principal.js';
 import type { DialectName } from '../../db/database.js';
 import { AppError } from '../../errors/app-error.js';
-import { type PredicateForm, rowFilter } from '../../permissions/permissions.js';
+import { filterPredicate, type PredicateForm, rowFilter } from '../../permissions/permissions.js';
 import type { FieldDef, NavigationDef, ResourceDef } from '../../resources/model.js';
 import { PrincipalSlot } from '../slots.js';
 import { FALSE, Fragment, sql, TRUE } from '../sql/fragment.js';
@@ -34,10 +34,7 @@ export class CompileEnv {
    * `point` for a root query pinned to one row (compiler/pinned.ts).
    */
   readable(scope: Scope, form: PredicateForm = 'scan'): Fragment {
-    const filter = rowFilter(scope.def.name, 'read', this.principal);
-    if (filter.kind === 'all') return TRUE;
-    if (filter.kind === 'none') return FALSE;
-    return filter.predicate(scope.alias, form);
+    return filterPredicate(rowFilter(scope.def.name, 'read', this.principal), scope.alias, form);
   }
 }
 
