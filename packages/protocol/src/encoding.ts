@@ -4,7 +4,9 @@
  */
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_LOOKUP: ReadonlyMap<string, number> = new Map([...B64].map((c, i) => [c, i]));
+/** Character code → 6-bit value, -1 outside the alphabet. */
+const B64_LOOKUP = new Int8Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_LOOKUP[B64.charCodeAt(i)] = i;
 
 const utf8 = new TextEncoder();
 
@@ -49,8 +51,9 @@ export function base64Decode(text: string): Uint8Array<ArrayBuffer> | null {
   let acc = 0;
   let o = 0;
   for (let i = 0; i < end; i++) {
-    const v = B64_LOOKUP.get(text.charAt(i));
-    if (v === undefined) return null;
+    const code = text.charCodeAt(i);
+    const v = code < 128 ? (B64_LOOKUP[code] as number) : -1;
+    if (v < 0) return null;
     acc = (acc << 6) | v;
     bits += 6;
     if (bits >= 8) {

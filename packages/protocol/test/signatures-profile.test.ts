@@ -1,8 +1,9 @@
 import { createHmac, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createMessageSignature } from '../src/signatures/message.js';
+import { checkSignature, createMessageSignature } from '../src/signatures/message.js';
 import { signRequest, verifyRequestSignature } from '../src/signatures/profile.js';
-import type { ReceivedRequest, SignatureParams } from '../src/signatures/types.js';
+import { selectSignature } from '../src/signatures/signature-headers.js';
+import type { NativeVerificationKey, ReceivedRequest, SignatureParams } from '../src/signatures/types.js';
 import { fromBase64, utf8 } from './load-vectors.js';
 import {
   caseNamed,
@@ -183,6 +184,48 @@ describe('verifyRequestSignature profile rules', () => {
       throw new Error('database down');
     };
     await expect(verifyRequestSignature(base, boom, { now, ...SKEW })).rejects.toThrow('database down');
+  });
+
+  /** The vector's HMAC key as a server holds it: node:crypto, answering synchronously. */
+  const nativeHmac: NativeVerificationKey = {
+    alg: 'hmac-sha256',
+    verify: (data, signature) => createHmac('sha256', hmacSecret).update(data).digest().equals(signature),
+  };
+
+  it('checks a native key that verifies synchronously without a promise, and refuses a wrong MAC', () => {
+    const selected = selectSignature(base);
+    if (!selected.ok) throw new Error('vector does not parse');
+    expect(checkSignature(base, selected.value, nativeHmac)).toBe('ok');
+    const wrong: NativeVerificationKey = { alg: 'hmac-sha256', verify: () => false };
+    expect(checkSignature(base, selected.value, wrong)).toBe('bad_signature');
+    // A WebCrypto key still answers with a promise of the same verdict.
+    const viaWebCrypto = checkSignature(base, selected.value, { alg: 'hmac-sha256', secret: hmacSecret });
+    expect(viaWebCrypto).toBeInstanceOf(Promise);
+  });
+
+  it('accepts a resolver that answers synchronously (a key cache hit)', async () => {
+    const seen: string[] = [];
+    const sync = (keyId: string): NativeVerificationKey => {
+      seen.push(keyId);
+      return nativeHmac;
+    };
+    const r = await verifyRequestSignature(base, sync, { now, ...SKEW });
+    expect(r.ok).toBe(true);
+    expect(seen).toEqual([c.keyId]);
+  });
+
+  it('finds the signature headers whatever the case of their names', async () => {
+    const upper: ReceivedRequest = {
+      ...base,
+      headers: Object.fromEntries(
+        Object.entries(base.headers).map(([name, value]) => [
+          name.replace(/^./, (c) => c.toUpperCase()),
+          value,
+        ]),
+      ),
+    };
+    expect(Object.keys(upper.headers)).toContain('Signature-input');
+    expect((await verifyRequestSignature(upper, resolver().resolve, { now, ...SKEW })).ok).toBe(true);
   });
 
   it('a request with a body must cover content-digest', async () => {

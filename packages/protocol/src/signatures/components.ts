@@ -3,6 +3,7 @@
  */
 import { serializeInnerList } from './sf-serialize.js';
 import { type BareItem, type SfInnerList, type SfItem, sf } from './sf-types.js';
+import { sameFieldName } from './signature-headers.js';
 import type { SignableRequest, SignatureParams } from './types.js';
 
 /** Derived components this profile can compute for a request. */
@@ -45,8 +46,9 @@ function trimOws(value: string): string {
 
 function headerValue(request: SignableRequest, name: string): ComponentValue {
   const values: string[] = [];
-  for (const [key, raw] of Object.entries(request.headers)) {
-    if (key.toLowerCase() !== name || raw === undefined) continue;
+  for (const key of Object.keys(request.headers)) {
+    const raw = request.headers[key];
+    if (!sameFieldName(key, name) || raw === undefined) continue;
     for (const v of typeof raw === 'string' ? [raw] : raw) values.push(trimOws(v.replace(OBS_FOLD, ' ')));
   }
   if (values.length === 0) return { ok: false, why: 'absent' };
@@ -112,7 +114,7 @@ export type BaseResult =
  */
 export function buildSignatureBase(input: SfInnerList, request: SignableRequest): BaseResult {
   const seen = new Set<string>();
-  const lines: string[] = [];
+  let base = '';
   for (const item of input.items) {
     // Component parameters (;sf, ;key, ;req, …) are outside this profile.
     if (item.value.type !== 'string' || item.params.size > 0) return { ok: false, why: 'unsupported' };
@@ -122,10 +124,9 @@ export function buildSignatureBase(input: SfInnerList, request: SignableRequest)
     seen.add(name);
     const value = componentValue(request, name);
     if (!value.ok) return value;
-    lines.push(`"${name}": ${value.value}`);
+    base += `"${name}": ${value.value}\n`;
   }
-  lines.push(`"@signature-params": ${serializeInnerList(input)}`);
-  return { ok: true, base: lines.join('\n') };
+  return { ok: true, base: `${base}"@signature-params": ${serializeInnerList(input)}` };
 }
 
 /** Builds the Signature-Input inner list for the given components and parameters. */

@@ -61,14 +61,24 @@ export async function signBase(key: SigningKey, base: string): Promise<Uint8Arra
 /**
  * Verifies a signature over the base. For HMAC the expected MAC is recomputed and compared in
  * constant time by our own code, whatever the WebCrypto implementation does internally.
+ * A native key that verifies synchronously gets its answer back synchronously (no promise on a
+ * server's hot path); WebCrypto keys always give a promise.
  */
-export async function verifyBase(
+export function verifyBase(
   key: VerificationKey,
   base: string,
   signature: Uint8Array,
-): Promise<boolean> {
+): boolean | Promise<boolean> {
   const data = toBytes(base);
   if ('verify' in key) return key.verify(data, signature);
+  return verifyWithWebCrypto(key, data, signature);
+}
+
+async function verifyWithWebCrypto(
+  key: Exclude<VerificationKey, { verify: unknown }>,
+  data: Uint8Array<ArrayBuffer>,
+  signature: Uint8Array,
+): Promise<boolean> {
   if (key.alg === 'hmac-sha256') {
     if (!(key.secret instanceof Uint8Array) && !key.secret.usages.includes('sign')) {
       // A verify-only CryptoKey: WebCrypto's HMAC verify is itself a constant-time compare.

@@ -94,17 +94,25 @@ export function coveredComponents(selected: SelectedSignature): string[] {
   return selected.input.items.map((item) => (item.value.type === 'string' ? item.value.value : ''));
 }
 
-/** Rebuilds the base from the received Signature-Input and checks the signature bytes. */
-export async function checkSignature(
+export type SignatureCheck = 'ok' | 'malformed' | 'bad_signature';
+
+/**
+ * Rebuilds the base from the received Signature-Input and checks the signature bytes: synchronously
+ * when the key verifies synchronously, else a promise.
+ */
+export function checkSignature(
   request: SignableRequest,
   selected: SelectedSignature,
   key: VerificationKey,
-): Promise<'ok' | 'malformed' | 'bad_signature'> {
+): SignatureCheck | Promise<SignatureCheck> {
   const base = buildSignatureBase(selected.input, request);
   // A covered field that is missing cannot match what the signer saw: same as a changed value.
   if (!base.ok) return base.why === 'absent' ? 'bad_signature' : 'malformed';
-  return (await verifyBase(key, base.base, selected.signature)) ? 'ok' : 'bad_signature';
+  const verified = verifyBase(key, base.base, selected.signature);
+  return typeof verified === 'boolean' ? checkOf(verified) : verified.then((valid) => checkOf(valid));
 }
+
+const checkOf = (valid: boolean): SignatureCheck => (valid ? 'ok' : 'bad_signature');
 
 /**
  * Verifies one signature with a known key. It checks structure, `alg` (when present) and the

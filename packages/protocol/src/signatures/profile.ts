@@ -150,7 +150,8 @@ const fail = (reason: SignatureFailureReason): Failure => ({ ok: false, reason }
  */
 export async function verifyRequestSignature<K extends VerificationKey>(
   request: ReceivedRequest,
-  resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => Promise<K | null>,
+  /** May answer synchronously (a server's key cache hit) or with a promise (a database lookup). */
+  resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => K | null | Promise<K | null>,
   options: VerifyRequestOptions,
 ): Promise<RequestVerification<K>> {
   if (
@@ -197,7 +198,8 @@ export async function verifyRequestSignature<K extends VerificationKey>(
     if (!digest.ok) return fail(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch');
   }
 
-  const result = await checkSignature(request, sig, key);
+  const check = checkSignature(request, sig, key);
+  const result = typeof check === 'string' ? check : await check;
   if (result !== 'ok') return fail(result);
   const windowEnd = Math.min(
     (created + options.maxSkewSeconds) * 1000,

@@ -7,11 +7,21 @@ import type { BareItem, SfDictionary, SfInnerList, SfItem, SfMember, SfParameter
 
 const KEY = /^[a-z*][a-z0-9_\-.*]*$/;
 const TOKEN = /^[A-Za-z*][A-Za-z0-9!#$%&'*+\-.^_`|~:/]*$/;
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 function serializeKey(key: string): string {
   if (!KEY.test(key)) throw new TypeError(`invalid structured-field key: ${JSON.stringify(key)}`);
   return key;
+}
+
+/** A quoted string, quotes and backslashes escaped: one scan, no copy when nothing needs escaping. */
+function serializeString(value: string): string {
+  let escapes = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) throw new TypeError('structured-field strings must be printable ASCII');
+    if (c === 0x22 || c === 0x5c) escapes = true;
+  }
+  return `"${escapes ? value.replace(/[\\"]/g, (c) => `\\${c}`) : value}"`;
 }
 
 /** Serialises a bare item, e.g. `sf.string('a"b')` → `"a\"b"`. */
@@ -23,10 +33,7 @@ export function serializeBareItem(item: BareItem): string {
       }
       return String(item.value);
     case 'string':
-      if (!PRINTABLE_ASCII.test(item.value)) {
-        throw new TypeError('structured-field strings must be printable ASCII');
-      }
-      return `"${item.value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+      return serializeString(item.value);
     case 'token':
       if (!TOKEN.test(item.value)) throw new TypeError(`invalid structured-field token: ${item.value}`);
       return item.value;
@@ -38,6 +45,7 @@ export function serializeBareItem(item: BareItem): string {
 }
 
 export function serializeParameters(params: SfParameters): string {
+  if (params.size === 0) return '';
   let out = '';
   for (const [key, value] of params) {
     out += `;${serializeKey(key)}`;
@@ -52,7 +60,12 @@ export function serializeItem(item: SfItem): string {
 
 /** Serialises an inner list, e.g. `("@method" "@path");created=1`. */
 export function serializeInnerList(list: SfInnerList): string {
-  return `(${list.items.map(serializeItem).join(' ')})${serializeParameters(list.params)}`;
+  let out = '(';
+  for (let i = 0; i < list.items.length; i++) {
+    if (i > 0) out += ' ';
+    out += serializeItem(list.items[i] as SfItem);
+  }
+  return `${out})${serializeParameters(list.params)}`;
 }
 
 function serializeMember(member: SfMember): string {

@@ -24,12 +24,19 @@ export function joinedHeader(
   name: string,
 ): string | undefined {
   const parts: string[] = [];
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== name || value === undefined) continue;
+  for (const key of Object.keys(headers)) {
+    if (!sameFieldName(key, name)) continue;
+    const value = headers[key];
+    if (value === undefined) continue;
     if (typeof value === 'string') parts.push(value);
     else parts.push(...value);
   }
   return parts.length === 0 ? undefined : parts.join(', ');
+}
+
+/** `key` names the lower-case field `name`, in any case (the length test spares most lower-casing). */
+export function sameFieldName(key: string, name: string): boolean {
+  return key.length === name.length && (key === name || key.toLowerCase() === name);
 }
 
 /**

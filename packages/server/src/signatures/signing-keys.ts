@@ -12,6 +12,8 @@ import type { CachedCredential, CredentialCache } from '../auth/credential-cache
 import type { AppContext } from '../context.js';
 import { openSecret } from './secret-box.js';
 
+const cacheId = (publicId: string): string => `g:${publicId}`;
+
 /** DER prefix wrapping 32 raw Ed25519 public key bytes as an SPKI (RFC 8410). */
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
@@ -27,8 +29,13 @@ export class SigningKeys {
     private readonly cache: CredentialCache,
   ) {}
 
+  /** The key from the credential cache alone; undefined when the database must be asked ({@link resolve}). */
+  cached(publicId: string): CachedCredential | undefined {
+    return this.cache.get(cacheId(publicId));
+  }
+
   async resolve(publicId: string): Promise<CachedCredential | null> {
-    const cacheKey = `g:${publicId}`;
+    const cacheKey = cacheId(publicId);
     const cached = this.cache.get(cacheKey);
     if (cached) return cached;
     const row = await findSigningKeyByPublicId(this.ctx.db, publicId);

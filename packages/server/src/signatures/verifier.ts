@@ -83,20 +83,24 @@ export class SignatureVerifier {
         return this.refuse(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch', request);
     }
     let credential: CachedCredential | null = null;
+    const keyOf = (found: CachedCredential | null): VerificationKey | null => {
+      credential = found;
+      return found?.signingKey ?? null;
+    };
     const result = await verifyRequestSignature(
       request,
-      async (keyId): Promise<VerificationKey | null> => {
-        credential = await this.keys.resolve(keyId);
-        return credential?.signingKey ?? null;
+      // A key verified within the cache TTL answers without a promise; only a miss asks the database.
+      (keyId) => {
+        const cached = this.keys.cached(keyId);
+        return cached !== undefined ? keyOf(cached) : this.keys.resolve(keyId).then(keyOf);
       },
       { now: this.clock.now(), maxSkewSeconds: this.maxSkewSeconds },
     );
     if (!result.ok) return this.refuse(result.reason, request);
     const resolved = credential as CachedCredential | null;
     if (!resolved) return this.refuse('unknown_key', request);
-    if (!(await this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt))) {
-      return this.refuse('replayed', request);
-    }
+    const claim = this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt);
+    if (!(typeof claim === 'boolean' ? claim : await claim)) return this.refuse('replayed', request);
     return { ok: true, principal: resolved.principal };
   }
 

@@ -4,7 +4,7 @@ import { AppError } from '../../errors/app-error.js';
 import { filterPredicate, type PredicateForm, rowFilter } from '../../permissions/permissions.js';
 import type { FieldDef, NavigationDef, ResourceDef } from '../../resources/model.js';
 import { PrincipalSlot } from '../slots.js';
-import { FALSE, Fragment, sql, TRUE } from '../sql/fragment.js';
+import { FALSE, Fragment, sql } from '../sql/fragment.js';
 import { type FieldSql, navigationTarget, type ResourceSql, resourceSql } from './model-sql.js';
 
 /** One table occurrence in the SQL being built. */
