@@ -26,7 +26,16 @@ import { type Cursor, cursor, drive, type LoadResult } from './bench/load.js';
 import { parseOptions } from './bench/options.js';
 import { rssSampler, type ServerProcess, startServer } from './bench/processes.js';
 import { summarizeProfile } from './bench/profile.js';
-import { mb, type ScenarioOutcome, scenarioTable, targetLines, targetsOf } from './bench/report.js';
+import { writeReferenceDatabase } from './bench/reference.js';
+import {
+  mb,
+  type ReferenceOutcome,
+  referenceLine,
+  type ScenarioOutcome,
+  scenarioTable,
+  targetLines,
+  targetsOf,
+} from './bench/report.js';
 import {
   type BenchRequest,
   deviceHeartbeats,
@@ -51,6 +60,27 @@ function sender(base: string): Send {
     const res = await fetch(base + request.path, { method: request.method, headers: request.headers });
     return { status: res.status, body: await res.text() };
   };
+}
+
+/** Whether the reference design answers the first requests with Mooring's status and bytes. */
+async function referenceAgrees(
+  referenceUrl: string,
+  mooringUrl: string,
+  requests: readonly BenchRequest[],
+): Promise<boolean> {
+  for (const request of requests.slice(0, 20)) {
+    const [ours, theirs] = await Promise.all(
+      [mooringUrl, referenceUrl].map(async (base) => {
+        const res = await fetch(base + request.path, { headers: request.headers });
+        return `${res.status} ${await res.text()}`;
+      }),
+    );
+    if (ours !== theirs) {
+      log(`reference design left out: it answered ${theirs} where Mooring answered ${ours}`);
+      return false;
+    }
+  }
+  return true;
 }
 
 async function login(base: string, username: string, password: string): Promise<string> {
@@ -96,6 +126,8 @@ interface Round {
   readonly load: LoadResult & { overrun: number };
   /** The ceiling timed right before this round. */
   readonly ceiling: LoadResult;
+  /** status-bearer only: the reference design, timed between the ceiling and Mooring. */
+  readonly reference?: LoadResult;
 }
 
 interface Measured {
@@ -115,6 +147,20 @@ const aboutOf = ({ id, title, target }: Scenario | MissingScenario): Measured['s
 });
 
 const ratioOf = (round: Round): number => round.load.requestsPerSecond / round.ceiling.requestsPerSecond;
+
+/** The reference design's rate in the reported round, and its share of the ceiling in every round. */
+function referenceOf(rounds: readonly Round[], median: Round): ReferenceOutcome {
+  const rps = median.reference?.requestsPerSecond ?? 0;
+  return {
+    requestsPerSecond: rps,
+    ...(median.reference?.cpuUsPerRequest === undefined
+      ? {}
+      : { cpuUsPerRequest: median.reference.cpuUsPerRequest }),
+    p99Ms: median.reference?.p99Ms ?? 0,
+    ofCeiling: rounds.map((r) => (r.reference?.requestsPerSecond ?? 0) / r.ceiling.requestsPerSecond),
+    mooringOfReference: median.load.requestsPerSecond / rps,
+  };
+}
 
 function medianRound(rounds: readonly Round[]): Round {
   const sorted = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b));
@@ -136,6 +182,8 @@ async function main(): Promise<void> {
   await migrateToLatest(db);
   const seed = await seedDatabase(db, deriveKeys(secret).apiKeyPepper, options.sizes);
   await db.close();
+  const referenceDb = join(dataDir, 'reference.sqlite');
+  writeReferenceDatabase(referenceDb, seed);
   const s = options.sizes;
   log(
     `seeded ${s.devices} devices in ${s.fleets} fleets, ${s.namedKeys} named keys, ${s.deviceKeys} device keys ` +
@@ -176,6 +224,14 @@ async function main(): Promise<void> {
       ready: /listening on (http:\/\/[^\s]+)/,
     });
     servers.push(ceiling);
+    const reference = await startServer({
+      name: 'reference',
+      command: [process.execPath, '--import', 'tsx', 'scripts/bench-reference.ts'],
+      cwd: ROOT,
+      env: { NODE_ENV: 'production', BENCH_REFERENCE_DB: referenceDb },
+      ready: /listening on (http:\/\/[^\s]+)/,
+    });
+    servers.push(reference);
     log(`mooring listening after ${Math.round(mooring.startupMs)} ms, RSS ${mb(mooring.rss())}`);
 
     const send = sender(mooring.url);
@@ -252,15 +308,28 @@ async function main(): Promise<void> {
       const source = cursor(timed);
       await warmUp(mooring, source, timed.length, scenario.singleUse);
       const rounds: Round[] = [];
+      // The reference design answers exactly this scenario's requests (and must answer them alike).
+      const withReference =
+        scenario.id === 'status-bearer' && (await referenceAgrees(reference.url, mooring.url, timed));
+      const referenceSource = cursor(timed);
+      if (withReference) await warmUp(reference, referenceSource, timed.length, false);
       for (let r = 0; r < options.rounds; r++) {
         const paired = await timeCeiling();
+        const referenceLoad = withReference ? await timedRound(reference, referenceSource) : undefined;
         profileSkipMs ??= performance.now() - mooring.spawnedAt;
         const load = await timedRound(mooring, source);
-        rounds.push({ load: { ...load, overrun: scenario.singleUse ? load.overrun : 0 }, ceiling: paired });
+        rounds.push({
+          load: { ...load, overrun: scenario.singleUse ? load.overrun : 0 },
+          ceiling: paired,
+          ...(referenceLoad ? { reference: referenceLoad } : {}),
+        });
         log(
           `  ${Math.round(load.requestsPerSecond)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ` +
             `RSS ${mb(mooring.rss())}; ceiling just before: ${Math.round(paired.requestsPerSecond)} req/s ` +
-            `(ratio ${ratioOf(rounds[r] as Round).toFixed(2)})`,
+            `(ratio ${ratioOf(rounds[r] as Round).toFixed(2)})` +
+            (referenceLoad
+              ? `; reference design: ${Math.round(referenceLoad.requestsPerSecond)} req/s (${(referenceLoad.requestsPerSecond / paired.requestsPerSecond).toFixed(2)} of the ceiling)`
+              : ''),
         );
       }
       measured.push({ scenario: aboutOf(scenario), rounds, median: medianRound(rounds) });
@@ -291,6 +360,7 @@ async function main(): Promise<void> {
               errors: rounds.reduce((n, r) => n + r.load.errors, 0),
             },
             ratio: ratioOf(median),
+            ...(median.reference ? { reference: referenceOf(rounds, median) } : {}),
             ratios: rounds.map(ratioOf),
             p99s: rounds.map((r) => r.load.p99Ms),
             ceiling: median.ceiling.requestsPerSecond,
@@ -309,6 +379,8 @@ async function main(): Promise<void> {
     );
     log(`ceiling runs: ${rates.map(Math.round).join(', ')} req/s (each ratio uses the run just before it)`);
     log(scenarioTable(ceilingLoad, outcomes));
+    const referenceText = referenceLine(outcomes);
+    if (referenceText) log(referenceText);
     log(
       `\nstart-up to listening: ${Math.round(mooring.startupMs)} ms; RSS peak ${mb(rssPeak)}, after the run ${mb(rssAfter)}`,
     );

@@ -20,6 +20,19 @@ export interface ScenarioOutcome {
   readonly notMeasurable?: string;
   /** Single-use requests that had to be replayed because the precomputed set ran out. */
   readonly overrun?: number;
+  /** status-bearer: the reference design (scripts/bench-reference.ts) timed in the same rounds. */
+  readonly reference?: ReferenceOutcome;
+}
+
+export interface ReferenceOutcome {
+  /** In the reported round. */
+  readonly requestsPerSecond: number;
+  readonly cpuUsPerRequest?: number;
+  readonly p99Ms: number;
+  /** Reference req/s ÷ the paired ceiling's, every round. */
+  readonly ofCeiling: readonly number[];
+  /** Mooring's req/s ÷ the reference's in the reported round. */
+  readonly mooringOfReference: number;
 }
 
 export interface Target {
@@ -146,3 +159,23 @@ export function targetLines(targets: readonly Target[]): string {
 
 export const mb = (bytes: number | undefined): string =>
   bytes === undefined ? '?' : `${fmt(bytes / MB, 1)} MB`;
+
+/**
+ * The reference design's line under the table: what issue #9's "Fastify + SHA-256 + two indexed
+ * lookups" reaches here, so a ratio target can be read against the simplest design on this machine.
+ */
+export function referenceLine(outcomes: readonly ScenarioOutcome[]): string | undefined {
+  const withReference = outcomes.find((o) => o.reference);
+  const ref = withReference?.reference;
+  if (!withReference || !ref) return undefined;
+  const shares = ref.ofCeiling.map((r) => r.toFixed(2));
+  const sorted = [...ref.ofCeiling].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+  return (
+    `\nreference design (Fastify + SHA-256 of the bearer + two indexed SQLite lookups, scripts/bench-reference.ts): ` +
+    `${fmt(ref.requestsPerSecond)} req/s, p99 ${ref.p99Ms} ms` +
+    `${ref.cpuUsPerRequest === undefined ? '' : `, ${fmt(ref.cpuUsPerRequest)} µs CPU/req`}; ` +
+    `${median.toFixed(2)} of the ceiling (rounds ${shares.join(' / ')}); ` +
+    `${withReference.id} reached ${ref.mooringOfReference.toFixed(2)} of it`
+  );
+}
