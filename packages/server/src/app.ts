@@ -72,6 +72,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     childLoggerFactory: lazyRequestLogger,
+    // Fastify's "incoming request" / "request completed" lines are info: below that level (production
+    // runs at warn) they would be dropped anyway, so they are not even prepared (two calls per request).
+    disableRequestLogging: !deps.logger.isLevelEnabled('info'),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: deps.config.bodyLimitBytes,
