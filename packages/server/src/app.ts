@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { registerApiKeyRoutes } from './api-keys/api-keys.routes.js';
 import { UsageTracker } from './api-keys/usage-tracker.js';
@@ -74,7 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     childLoggerFactory: lazyRequestLogger,
     // Fastify's "incoming request" / "request completed" lines are info: below that level (production
     // runs at warn) they would be dropped anyway, so they are not even prepared (two calls per request).
-    disableRequestLogging: !deps.logger.isLevelEnabled('info'),
+    logController: new LogController({ disableRequestLogging: !deps.logger.isLevelEnabled('info') }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: deps.config.bodyLimitBytes,

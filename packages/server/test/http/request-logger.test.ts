@@ -1,8 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import Fastify from 'fastify';
+import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger, lazyRequestLogger } from '../../src/http/logger.js';
+import { dialects } from '../support/databases.js';
 import { LogCapture } from '../support/log-capture.js';
+import { createTestApp } from '../support/test-app.js';
 
 /*
  * The per-request logger is created lazily (a benchmark finding, docs/benchmarks.md): these tests pin
@@ -72,5 +75,36 @@ describe('lazy per-request logger', () => {
     await app.inject({ method: 'GET', url: '/debug' });
     expect(logs.text()).toContain('route-level info');
     await app.close();
+  });
+});
+
+describe.each(dialects())("the app's request lines (%s)", (dialect) => {
+  const messages = (logs: LogCapture): string[] =>
+    logs.lines.map((l) => (JSON.parse(l) as { msg?: string }).msg ?? '');
+
+  it('are written at info', async () => {
+    const t = await createTestApp(dialect, { MOORING_LOG_LEVEL: 'info' });
+    await t.app.inject({ method: 'GET', url: '/ping' });
+    expect(messages(t.logs)).toEqual(expect.arrayContaining(['incoming request', 'request completed']));
+    await t.close();
+  });
+
+  it('are not even prepared at warn, while a failing request is still logged', async () => {
+    const t = await createTestApp(dialect, { MOORING_LOG_LEVEL: 'warn' });
+    t.logs.lines.length = 0;
+    // pino would drop the info lines anyway; the point is that no per-request log call is made
+    // (each would ask the request logger whether info is enabled).
+    const levelChecks = vi.spyOn(t.app.log as unknown as Logger, 'isLevelEnabled');
+    await t.app.inject({ method: 'GET', url: '/ping' });
+    expect(levelChecks).not.toHaveBeenCalled();
+    expect(messages(t.logs)).toEqual([]);
+    // A server error is our error handler's line, not Fastify's request logging.
+    t.app.mooring.odata.readJson = () => {
+      throw new Error('database on fire');
+    };
+    const res = await t.app.inject({ method: 'GET', url: '/v7/device' });
+    expect(res.statusCode).toBe(500);
+    expect(messages(t.logs)).toEqual(['request failed']);
+    await t.close();
   });
 });
