@@ -11,6 +11,7 @@ import {
 import type { CachedCredential } from '../auth/credential-cache.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../config/clock.js';
+import { AppError } from '../errors/app-error.js';
 import type { NonceStore } from './nonce-store.js';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -99,8 +100,15 @@ export class SignatureVerifier {
     if (!result.ok) return this.refuse(result.reason, request);
     const resolved = credential as CachedCredential | null;
     if (!resolved) return this.refuse('unknown_key', request);
-    const claim = this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt);
-    if (!(typeof claim === 'boolean' ? claim : await claim)) return this.refuse('replayed', request);
+    const pending = this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt);
+    const claim = typeof pending === 'string' ? pending : await pending;
+    if (claim === 'replayed') return this.refuse('replayed', request);
+    if (claim === 'full') {
+      // The server's capacity, not the client's mistake: a valid request that may be retried.
+      throw new AppError('unavailable', 'Too many signed requests within the replay window; retry later', {
+        retryAfter: 60,
+      });
+    }
     return { ok: true, principal: resolved.principal };
   }
 

@@ -187,10 +187,10 @@ describe.runIf(process.env.MOORING_TEST_DATABASE_URL)('nonces across instances (
     const { SharedNonceStore } = await import('../../src/signatures/nonce-store.js');
     const store = new SharedNonceStore(a.ctx.db, a.clock);
     const now = a.clock.now();
-    expect(await store.claim('k1', 'nonce-0001', now + 1000)).toBe(true);
-    expect(await store.claim('k1', 'nonce-0001', now + 1000)).toBe(false);
+    expect(await store.claim('k1', 'nonce-0001', now + 1000)).toBe('claimed');
+    expect(await store.claim('k1', 'nonce-0001', now + 1000)).toBe('replayed');
     a.clock.advance(1001);
-    expect(await store.claim('k1', 'nonce-0001', a.clock.now() + 1000)).toBe(true);
+    expect(await store.claim('k1', 'nonce-0001', a.clock.now() + 1000)).toBe('claimed');
     a.clock.advance(600_000);
     expect(await store.sweep()).toBeGreaterThanOrEqual(1);
     const left = await a.ctx.db.kysely.selectFrom('signature_nonce').selectAll().execute();

@@ -209,6 +209,19 @@ describe.each(dialects())('shared signature vectors through the server (%s)', (d
     },
   );
 
+  it('a full replay store is the server refusing for now (503, retry later), not a replay', async () => {
+    const c = mooring.cases[0];
+    if (!c) throw new Error('no Mooring vectors');
+    t.clock.set(c.verifyAt);
+    const full = new MemoryNonceStore(t.clock, 0);
+    const verifier = new SignatureVerifier(keys, full, t.clock, 300);
+    await expect(verifier.verify(parts(c.request, c.expected.headers))).rejects.toMatchObject({
+      code: 'unavailable',
+      retryAfter: 60,
+    });
+    await full.close();
+  });
+
   it('Mooring vectors are accepted over HTTP by buildApp where the route exists, and refused when tampered', async () => {
     let checked = 0;
     for (const c of mooring.cases) {
