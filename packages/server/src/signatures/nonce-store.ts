@@ -21,6 +21,7 @@ export interface NonceStore {
 /** One slice of time's first claims, and the latest expiry among them. */
 interface Generation {
   readonly startedAt: number;
+  /** keyId + nonce → end of its window, in seconds. */
   readonly records: Map<string, number>;
   lastExpiry: number;
 }
@@ -59,7 +60,7 @@ export class MemoryNonceStore implements NonceStore {
     const now = this.clock.now();
     for (const g of this.generations) {
       const until = g.records.get(id);
-      if (until !== undefined && until > now) return 'replayed';
+      if (until !== undefined && until * 1000 > now) return 'replayed';
     }
     this.dropExpired(now);
     if (this.records >= this.maxEntries) return 'full';
@@ -68,7 +69,9 @@ export class MemoryNonceStore implements NonceStore {
       current = generation(now);
       this.generations.push(current);
     }
-    current.records.set(id, expiresAt);
+    // Whole seconds, rounded up (kept up to 1 s longer): a small integer is stored in the map's
+    // slot itself, where milliseconds since 1970 would each be a separate heap number.
+    current.records.set(id, Math.ceil(expiresAt / 1000));
     if (expiresAt > current.lastExpiry) current.lastExpiry = expiresAt;
     this.records++;
     return 'claimed';
