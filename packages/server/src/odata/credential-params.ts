@@ -10,14 +10,30 @@ export function withoutCredentialParams(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
   if (!namesCredential(url, q + 1)) return url;
-  const query = url.slice(q + 1);
-  const kept = query.split('&').filter((part) => !CREDENTIAL_PARAMS.includes(paramName(part)));
-  return kept.length === 0 ? url.slice(0, q) : `${url.slice(0, q)}?${kept.join('&')}`;
+  // The kept parameters as [start, end) ranges of `url`, read in place: no split, no copies.
+  const kept: [number, number][] = [];
+  for (let start = q + 1; ; ) {
+    let end = url.indexOf('&', start);
+    if (end < 0) end = url.length;
+    if (!CREDENTIAL_PARAMS.includes(paramName(url, start, end))) kept.push([start, end]);
+    if (end === url.length) break;
+    start = end + 1;
+  }
+  if (kept.length === 0) return url.slice(0, q);
+  // The usual case, `…&apikey=…` last: what is kept is one run from the "?" on, i.e. a prefix.
+  let prefix = (kept[0] as [number, number])[0] === q + 1;
+  for (let i = 1; prefix && i < kept.length; i++) {
+    prefix = (kept[i] as [number, number])[0] === (kept[i - 1] as [number, number])[1] + 1;
+  }
+  if (prefix) return url.slice(0, (kept[kept.length - 1] as [number, number])[1]);
+  return `${url.slice(0, q)}?${kept.map(([start, end]) => url.slice(start, end)).join('&')}`;
 }
 
-function paramName(part: string): string {
-  const eq = part.indexOf('=');
-  const raw = eq < 0 ? part : part.slice(0, eq);
+/** The decoded name of the parameter in `url` between `start` and `end`. */
+function paramName(url: string, start: number, end: number): string {
+  let eq = url.indexOf('=', start);
+  if (eq < 0 || eq > end) eq = end;
+  const raw = url.slice(start, eq);
   if (!raw.includes('%')) return raw;
   try {
     return decodeURIComponent(raw);

@@ -24,6 +24,9 @@ describe('credential query parameters stay out of the read path cache', () => {
     expect(withoutCredentialParams('/device?$top=1&%61pikey=k')).toBe('/device?$top=1');
     expect(withoutCredentialParams('/device?apikey')).toBe('/device');
     expect(withoutCredentialParams('/device?$select=id&auth_token=')).toBe('/device?$select=id');
+    // Between other parameters; empty parameters are kept as they were.
+    expect(withoutCredentialParams('/device?$top=1&apikey=k&$skip=2')).toBe('/device?$top=1&$skip=2');
+    expect(withoutCredentialParams('/device?$top=1&&apikey=k')).toBe('/device?$top=1&');
     expect(withoutCredentialParams('/device?apikeys=1&xapikey=2&auth_tokens=3')).toBe(
       '/device?apikeys=1&xapikey=2&auth_tokens=3',
     );
