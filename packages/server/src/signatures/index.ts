@@ -14,7 +14,14 @@ export function registerSignedRequests(
   cache: CredentialCache,
   usage: UsageTracker,
 ): void {
-  const nonces = createNonceStore(ctx.db, ctx.clock);
+  const nonces = createNonceStore(ctx.db, ctx.clock, {
+    maxEntries: ctx.config.signatureNonceLimit,
+    onFull: (size) =>
+      ctx.log.warn(
+        { nonces: size },
+        'signed requests refused (503): the replay store is full; raise MOORING_SIGNATURE_NONCE_LIMIT or shorten MOORING_SIGNATURE_MAX_SKEW_SECONDS',
+      ),
+  });
   const verifier = new SignatureVerifier(
     new SigningKeys(ctx, cache),
     nonces,

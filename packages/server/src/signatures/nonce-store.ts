@@ -18,6 +18,15 @@ export interface NonceStore {
   close(): Promise<void>;
 }
 
+export interface MemoryNonceStoreOptions {
+  /** Records held at most; beyond, claims are refused as `full`. */
+  readonly maxEntries?: number;
+  /** Length of a generation (ms). */
+  readonly generationMs?: number;
+  /** Called when a claim is refused as `full`, at most once per generation (for an operator warning). */
+  readonly onFull?: (size: number) => void;
+}
+
 /** One slice of time's first claims, and the latest expiry among them. */
 interface Generation {
   readonly startedAt: number;
@@ -43,12 +52,18 @@ export class MemoryNonceStore implements NonceStore {
   private generations: Generation[];
   private records = 0;
   private readonly timer: NodeJS.Timeout;
+  private readonly maxEntries: number;
+  private readonly generationMs: number;
+  /** The generation in which `onFull` was last called. */
+  private reportedFullIn: Generation | undefined;
 
   constructor(
     private readonly clock: Clock,
-    private readonly maxEntries = 1_000_000,
-    private readonly generationMs = 60_000,
+    private readonly options: MemoryNonceStoreOptions = {},
   ) {
+    this.maxEntries = options.maxEntries ?? 1_000_000;
+    this.generationMs = options.generationMs ?? 60_000;
+    const generationMs = this.generationMs;
     this.generations = [generation(clock.now())];
     // Idle stores let go of expired generations too.
     this.timer = setInterval(() => void this.sweep(), generationMs);
@@ -63,7 +78,14 @@ export class MemoryNonceStore implements NonceStore {
       if (until !== undefined && until * 1000 > now) return 'replayed';
     }
     this.dropExpired(now);
-    if (this.records >= this.maxEntries) return 'full';
+    if (this.records >= this.maxEntries) {
+      const newest = this.generations[this.generations.length - 1];
+      if (this.reportedFullIn !== newest) {
+        this.reportedFullIn = newest;
+        this.options.onFull?.(this.records);
+      }
+      return 'full';
+    }
     let current = this.generations[this.generations.length - 1] as Generation;
     if (now - current.startedAt >= this.generationMs) {
       current = generation(now);
@@ -151,6 +173,10 @@ export class SharedNonceStore implements NonceStore {
   }
 }
 
-export function createNonceStore(db: Database, clock: Clock): NonceStore {
-  return db.dialect === 'postgres' ? new SharedNonceStore(db, clock) : new MemoryNonceStore(clock);
+export function createNonceStore(
+  db: Database,
+  clock: Clock,
+  memory: MemoryNonceStoreOptions = {},
+): NonceStore {
+  return db.dialect === 'postgres' ? new SharedNonceStore(db, clock) : new MemoryNonceStore(clock, memory);
 }

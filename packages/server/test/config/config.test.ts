@@ -17,7 +17,10 @@ describe('configuration', () => {
       logLevel: 'info',
       sessionLifetimeSeconds: 7 * 86_400,
       freshAuthSeconds: 1200,
+      signatureMaxSkewSeconds: 300,
+      signatureNonceLimit: 1_000_000,
     });
+    expect(loadConfig({ MOORING_SIGNATURE_NONCE_LIMIT: '5000000' }).signatureNonceLimit).toBe(5_000_000);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -30,6 +33,7 @@ describe('configuration', () => {
     [{ MOORING_ADMIN_EMAIL: 'nope' }, /MOORING_ADMIN_EMAIL=nope is invalid/],
     [{ MOORING_TRUST_PROXY: 'maybe' }, /MOORING_TRUST_PROXY=maybe is invalid: expected true or false/],
     [{ MOORING_SESSION_LIFETIME_SECONDS: '3600' }, /MOORING_SESSION_LIFETIME_SECONDS=3600/],
+    [{ MOORING_SIGNATURE_NONCE_LIMIT: '10' }, /MOORING_SIGNATURE_NONCE_LIMIT=10 is invalid/],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

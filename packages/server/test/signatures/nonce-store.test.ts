@@ -14,7 +14,7 @@ describe('MemoryNonceStore', () => {
   let store: MemoryNonceStore;
   const open = (maxEntries?: number): MemoryNonceStore => {
     clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
-    store = new MemoryNonceStore(clock, maxEntries);
+    store = new MemoryNonceStore(clock, maxEntries === undefined ? {} : { maxEntries });
     return store;
   };
   afterEach(async () => store.close());
@@ -74,5 +74,21 @@ describe('MemoryNonceStore', () => {
     expect(s.claim('key-a', 'nonce-0001', until)).toBe('replayed');
     clock.set(until);
     expect(s.claim('key-a', 'nonce-0003', clock.now() + WINDOW)).toBe('claimed');
+  });
+});
+
+describe('MemoryNonceStore when full', () => {
+  it('tells the operator once per generation, not once per refused request', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
+    const reports: number[] = [];
+    const s = new MemoryNonceStore(clock, { maxEntries: 1, onFull: (size) => reports.push(size) });
+    expect(s.claim('key-a', 'nonce-0001', clock.now() + WINDOW)).toBe('claimed');
+    for (let i = 0; i < 5; i++) expect(s.claim('key-a', `more-${i}`, clock.now() + WINDOW)).toBe('full');
+    expect(reports).toEqual([1]);
+    clock.advance(WINDOW); // the record expired: room again, in a new generation
+    expect(s.claim('key-a', 'nonce-0002', clock.now() + WINDOW)).toBe('claimed');
+    expect(s.claim('key-a', 'nonce-0003', clock.now() + WINDOW)).toBe('full');
+    expect(reports).toEqual([1, 1]);
+    await s.close();
   });
 });

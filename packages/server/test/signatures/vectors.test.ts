@@ -213,7 +213,7 @@ describe.each(dialects())('shared signature vectors through the server (%s)', (d
     const c = mooring.cases[0];
     if (!c) throw new Error('no Mooring vectors');
     t.clock.set(c.verifyAt);
-    const full = new MemoryNonceStore(t.clock, 0);
+    const full = new MemoryNonceStore(t.clock, { maxEntries: 0 });
     const verifier = new SignatureVerifier(keys, full, t.clock, 300);
     await expect(verifier.verify(parts(c.request, c.expected.headers))).rejects.toMatchObject({
       code: 'unavailable',
