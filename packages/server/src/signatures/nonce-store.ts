@@ -30,8 +30,9 @@ export interface MemoryNonceStoreOptions {
 /** One slice of time's first claims, and the latest expiry among them. */
 interface Generation {
   readonly startedAt: number;
-  /** keyId + nonce → end of its window, in seconds. */
+  /** keyId + nonce → the last second of its window (a signature is accepted up to its window end, inclusive). */
   readonly records: Map<string, number>;
+  /** The latest of those, in seconds. */
   lastExpiry: number;
 }
 
@@ -63,10 +64,9 @@ export class MemoryNonceStore implements NonceStore {
   ) {
     this.maxEntries = options.maxEntries ?? 1_000_000;
     this.generationMs = options.generationMs ?? 60_000;
-    const generationMs = this.generationMs;
     this.generations = [generation(clock.now())];
     // Idle stores let go of expired generations too.
-    this.timer = setInterval(() => void this.sweep(), generationMs);
+    this.timer = setInterval(() => void this.sweep(), this.generationMs);
     this.timer.unref();
   }
 
@@ -75,7 +75,7 @@ export class MemoryNonceStore implements NonceStore {
     const now = this.clock.now();
     for (const g of this.generations) {
       const until = g.records.get(id);
-      if (until !== undefined && until * 1000 > now) return 'replayed';
+      if (until !== undefined && !expired(until, now)) return 'replayed';
     }
     this.dropExpired(now);
     if (this.records >= this.maxEntries) {
@@ -93,9 +93,11 @@ export class MemoryNonceStore implements NonceStore {
     }
     // Whole seconds, rounded up (kept up to 1 s longer): a small integer is stored in the map's
     // slot itself, where milliseconds since 1970 would each be a separate heap number.
-    current.records.set(id, Math.ceil(expiresAt / 1000));
-    if (expiresAt > current.lastExpiry) current.lastExpiry = expiresAt;
-    this.records++;
+    const until = Math.ceil(expiresAt / 1000);
+    const before = current.records.size;
+    current.records.set(id, until); // may replace an expired record of the same nonce
+    this.records += current.records.size - before;
+    if (until > current.lastExpiry) current.lastExpiry = until;
     return 'claimed';
   }
 
@@ -111,11 +113,11 @@ export class MemoryNonceStore implements NonceStore {
   /** Drops every generation whose records have all expired (the newest stays to take claims). */
   private dropExpired(now: number): number {
     let removed = 0;
-    while (this.generations.length > 1 && (this.generations[0] as Generation).lastExpiry <= now) {
+    while (this.generations.length > 1 && expired((this.generations[0] as Generation).lastExpiry, now)) {
       removed += (this.generations.shift() as Generation).records.size;
     }
     const last = this.generations[0] as Generation;
-    if (this.generations.length === 1 && last.lastExpiry <= now && last.records.size > 0) {
+    if (this.generations.length === 1 && expired(last.lastExpiry, now) && last.records.size > 0) {
       removed += last.records.size;
       this.generations = [generation(now)];
     }
@@ -127,6 +129,9 @@ export class MemoryNonceStore implements NonceStore {
     clearInterval(this.timer);
   }
 }
+
+/** Whether a window ending in second `until` is over at `now` (ms): it includes its last instant. */
+const expired = (until: number, now: number): boolean => until * 1000 < now;
 
 const generation = (startedAt: number): Generation => ({
   startedAt,
@@ -156,14 +161,14 @@ export class SharedNonceStore implements NonceStore {
     const result = await sql`
       INSERT INTO signature_nonce (key_id, nonce, expires_at) VALUES (${keyId}, ${nonce}, ${expiresAt})
       ON CONFLICT (key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at
-      WHERE signature_nonce.expires_at <= ${now}`.execute(this.db.kysely);
+      WHERE signature_nonce.expires_at < ${now}`.execute(this.db.kysely);
     return Number(result.numAffectedRows ?? 0) === 1 ? 'claimed' : 'replayed';
   }
 
   async sweep(): Promise<number> {
     const result = await this.db.kysely
       .deleteFrom('signature_nonce')
-      .where('expires_at', '<=', this.clock.now())
+      .where('expires_at', '<', this.clock.now())
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }

@@ -41,11 +41,14 @@ describe('MemoryNonceStore', () => {
     expect(seen).toEqual(['replayed', 'replayed', 'replayed', 'replayed', 'replayed', 'claimed']);
   });
 
-  it('after its window the same nonce may be claimed again', () => {
+  it('after its window the same nonce may be claimed again, and not at its last instant', () => {
     const s = open();
     expect(s.claim('key-a', 'nonce-0001', clock.now() + WINDOW)).toBe('claimed');
-    clock.advance(WINDOW);
+    clock.advance(WINDOW); // the verifier still accepts the signature at its window end…
+    expect(s.claim('key-a', 'nonce-0001', clock.now() + WINDOW)).toBe('replayed');
+    clock.advance(1); // …and refuses it from the next millisecond on
     expect(s.claim('key-a', 'nonce-0001', clock.now() + WINDOW)).toBe('claimed');
+    expect(s.size).toBe(1);
   });
 
   it('forgets a generation only once every record in it has expired', async () => {
@@ -58,7 +61,7 @@ describe('MemoryNonceStore', () => {
     expect(await s.sweep()).toBe(0);
     expect(s.size).toBe(3);
     expect(s.claim('key-a', 'long', clock.now() + WINDOW)).toBe('replayed');
-    clock.set(start + WINDOW); // both records of the first generation are over
+    clock.set(start + WINDOW + 1); // both records of the first generation are over
     expect(await s.sweep()).toBe(2);
     expect(s.size).toBe(1);
     expect(s.claim('key-b', 'next', clock.now() + WINDOW)).toBe('replayed');
@@ -72,7 +75,7 @@ describe('MemoryNonceStore', () => {
     expect(s.claim('key-a', 'nonce-0003', until)).toBe('full');
     // A replay is still recognised as one when the store is full.
     expect(s.claim('key-a', 'nonce-0001', until)).toBe('replayed');
-    clock.set(until);
+    clock.set(until + 1);
     expect(s.claim('key-a', 'nonce-0003', clock.now() + WINDOW)).toBe('claimed');
   });
 });
@@ -85,7 +88,7 @@ describe('MemoryNonceStore when full', () => {
     expect(s.claim('key-a', 'nonce-0001', clock.now() + WINDOW)).toBe('claimed');
     for (let i = 0; i < 5; i++) expect(s.claim('key-a', `more-${i}`, clock.now() + WINDOW)).toBe('full');
     expect(reports).toEqual([1]);
-    clock.advance(WINDOW); // the record expired: room again, in a new generation
+    clock.advance(WINDOW + 1); // the record expired: room again, in a new generation
     expect(s.claim('key-a', 'nonce-0002', clock.now() + WINDOW)).toBe('claimed');
     expect(s.claim('key-a', 'nonce-0003', clock.now() + WINDOW)).toBe('full');
     expect(reports).toEqual([1, 1]);
