@@ -35,8 +35,7 @@ export class SigningKeys {
   }
 
   async resolve(publicId: string): Promise<CachedCredential | null> {
-    const cacheKey = cacheId(publicId);
-    const cached = this.cache.get(cacheKey);
+    const cached = this.cached(publicId);
     if (cached) return cached;
     const row = await findSigningKeyByPublicId(this.ctx.db, publicId);
     if (!row || row.signing_alg === null) return null;
@@ -56,7 +55,7 @@ export class SigningKeys {
       requiresSignature: row.requires_signature === 1,
       signingKey,
     };
-    this.cache.set(cacheKey, credential);
+    this.cache.set(cacheId(publicId), credential);
     return credential;
   }
 
