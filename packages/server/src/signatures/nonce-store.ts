@@ -50,8 +50,7 @@ interface Generation {
  */
 export class MemoryNonceStore implements NonceStore {
   /** Oldest first; the last one takes new claims. */
-  private generations: Generation[];
-  private records = 0;
+  private generations: Generation[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly maxEntries: number;
   private readonly generationMs: number;
@@ -64,7 +63,6 @@ export class MemoryNonceStore implements NonceStore {
   ) {
     this.maxEntries = options.maxEntries ?? 1_000_000;
     this.generationMs = options.generationMs ?? 60_000;
-    this.generations = [generation(clock.now())];
     // Idle stores let go of expired generations too.
     this.timer = setInterval(() => void this.sweep(), this.generationMs);
     this.timer.unref();
@@ -78,50 +76,49 @@ export class MemoryNonceStore implements NonceStore {
       if (until !== undefined && !expired(until, now)) return 'replayed';
     }
     this.dropExpired(now);
-    if (this.records >= this.maxEntries) {
-      const newest = this.generations[this.generations.length - 1];
-      if (this.reportedFullIn !== newest) {
-        this.reportedFullIn = newest;
-        this.options.onFull?.(this.records);
+    let current = this.generations[this.generations.length - 1];
+    const size = this.size;
+    if (size >= this.maxEntries) {
+      if (this.reportedFullIn !== current) {
+        this.reportedFullIn = current;
+        this.options.onFull?.(size);
       }
       return 'full';
     }
-    let current = this.generations[this.generations.length - 1] as Generation;
-    if (now - current.startedAt >= this.generationMs) {
+    if (current === undefined || now - current.startedAt >= this.generationMs) {
       current = generation(now);
       this.generations.push(current);
     }
     // Whole seconds, rounded up (kept up to 1 s longer): a small integer is stored in the map's
     // slot itself, where milliseconds since 1970 would each be a separate heap number.
     const until = Math.ceil(expiresAt / 1000);
-    const before = current.records.size;
     current.records.set(id, until); // may replace an expired record of the same nonce
-    this.records += current.records.size - before;
     if (until > current.lastExpiry) current.lastExpiry = until;
     return 'claimed';
   }
 
-  /** Records held, expired ones of a live generation included. */
+  /** Records held, expired ones of a live generation included (a handful of generations to add up). */
   get size(): number {
-    return this.records;
+    let size = 0;
+    for (const g of this.generations) size += g.records.size;
+    return size;
   }
 
   async sweep(): Promise<number> {
     return this.dropExpired(this.clock.now());
   }
 
-  /** Drops every generation whose records have all expired (the newest stays to take claims). */
+  /** Drops every generation whose records have all expired (oldest first; a claim opens a new one). */
   private dropExpired(now: number): number {
     let removed = 0;
-    while (this.generations.length > 1 && expired((this.generations[0] as Generation).lastExpiry, now)) {
-      removed += (this.generations.shift() as Generation).records.size;
+    for (
+      let oldest = this.generations[0];
+      oldest && expired(oldest.lastExpiry, now);
+      oldest = this.generations[0]
+    ) {
+      removed += oldest.records.size;
+      this.generations.shift();
     }
-    const last = this.generations[0] as Generation;
-    if (this.generations.length === 1 && expired(last.lastExpiry, now) && last.records.size > 0) {
-      removed += last.records.size;
-      this.generations = [generation(now)];
-    }
-    this.records -= removed;
     return removed;
   }
 
