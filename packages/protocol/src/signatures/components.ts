@@ -3,7 +3,7 @@
  */
 import { serializeInnerList } from './sf-serialize.js';
 import { type BareItem, type SfInnerList, type SfItem, sf } from './sf-types.js';
-import { sameFieldName } from './signature-headers.js';
+import { fieldLines } from './signature-headers.js';
 import type { SignableRequest, SignatureParams } from './types.js';
 
 /** Derived components this profile can compute for a request. */
@@ -45,14 +45,9 @@ function trimOws(value: string): string {
 }
 
 function headerValue(request: SignableRequest, name: string): ComponentValue {
-  const values: string[] = [];
-  for (const key of Object.keys(request.headers)) {
-    const raw = request.headers[key];
-    if (!sameFieldName(key, name) || raw === undefined) continue;
-    for (const v of typeof raw === 'string' ? [raw] : raw) values.push(trimOws(v.replace(OBS_FOLD, ' ')));
-  }
-  if (values.length === 0) return { ok: false, why: 'absent' };
-  return checked(values.join(', '));
+  const lines = fieldLines(request.headers, name);
+  if (lines.length === 0) return { ok: false, why: 'absent' };
+  return checked(lines.map((line) => trimOws(line.replace(OBS_FOLD, ' '))).join(', '));
 }
 
 function authority(request: SignableRequest): string {

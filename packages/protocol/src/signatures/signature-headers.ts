@@ -18,24 +18,30 @@ export type SelectResult =
   | { readonly ok: true; readonly value: SelectedSignature }
   | { readonly ok: false; readonly reason: 'missing_headers' | 'malformed' };
 
+/** All lines of the lower-case field `name`, whatever the case of the header names; [] when absent. */
+export function fieldLines(headers: Readonly<Record<string, HeaderValue>>, name: string): string[] {
+  const lines: string[] = [];
+  for (const key of Object.keys(headers)) {
+    if (!sameFieldName(key, name)) continue;
+    const value = headers[key];
+    if (value === undefined) continue;
+    if (typeof value === 'string') lines.push(value);
+    else lines.push(...value);
+  }
+  return lines;
+}
+
 /** All lines of a header, joined with ", " (RFC 9110 §5.3); undefined when absent. */
 export function joinedHeader(
   headers: Readonly<Record<string, HeaderValue>>,
   name: string,
 ): string | undefined {
-  const parts: string[] = [];
-  for (const key of Object.keys(headers)) {
-    if (!sameFieldName(key, name)) continue;
-    const value = headers[key];
-    if (value === undefined) continue;
-    if (typeof value === 'string') parts.push(value);
-    else parts.push(...value);
-  }
-  return parts.length === 0 ? undefined : parts.join(', ');
+  const lines = fieldLines(headers, name);
+  return lines.length === 0 ? undefined : lines.join(', ');
 }
 
 /** `key` names the lower-case field `name`, in any case (the length test spares most lower-casing). */
-export function sameFieldName(key: string, name: string): boolean {
+function sameFieldName(key: string, name: string): boolean {
   return key.length === name.length && (key === name || key.toLowerCase() === name);
 }
 
