@@ -151,13 +151,16 @@ const ratioOf = (round: Round): number => round.load.requestsPerSecond / round.c
 /** The reference design's rate in the reported round, and its share of the ceiling in every round. */
 function referenceOf(rounds: readonly Round[], median: Round): ReferenceOutcome {
   const rps = median.reference?.requestsPerSecond ?? 0;
+  const ofCeiling = rounds.map((r) => (r.reference?.requestsPerSecond ?? 0) / r.ceiling.requestsPerSecond);
+  const sorted = [...ofCeiling].sort((a, b) => a - b);
   return {
     requestsPerSecond: rps,
     ...(median.reference?.cpuUsPerRequest === undefined
       ? {}
       : { cpuUsPerRequest: median.reference.cpuUsPerRequest }),
     p99Ms: median.reference?.p99Ms ?? 0,
-    ofCeiling: rounds.map((r) => (r.reference?.requestsPerSecond ?? 0) / r.ceiling.requestsPerSecond),
+    ofCeiling,
+    ofCeilingMedian: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0,
     mooringOfReference: median.load.requestsPerSecond / rps,
   };
 }

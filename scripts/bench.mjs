@@ -68,11 +68,9 @@ function summarise(result) {
     lines.push(`  ${o.id.padEnd(20)}${rate.padStart(16)}${ratio}`);
     const ref = o.reference;
     if (ref) {
-      const shares = [...ref.ofCeiling].sort((a, b) => a - b);
-      const median = shares[Math.floor((shares.length - 1) / 2)] ?? 0;
       const refRate = `${Math.round(ref.requestsPerSecond).toLocaleString('en-US')} /s`;
       lines.push(
-        `  ${'  reference design'.padEnd(20)}${refRate.padStart(16)}  ${median.toFixed(2)}× ceiling; ${o.id} ${ref.mooringOfReference.toFixed(2)}× of it`,
+        `  ${'  reference design'.padEnd(20)}${refRate.padStart(16)}  ${ref.ofCeilingMedian.toFixed(2)}× ceiling; ${o.id} ${ref.mooringOfReference.toFixed(2)}× of it`,
       );
     }
   }

@@ -31,6 +31,8 @@ export interface ReferenceOutcome {
   readonly p99Ms: number;
   /** Reference req/s ÷ the paired ceiling's, every round. */
   readonly ofCeiling: readonly number[];
+  /** The median of those. */
+  readonly ofCeilingMedian: number;
   /** Mooring's req/s ÷ the reference's in the reported round. */
   readonly mooringOfReference: number;
 }
@@ -169,13 +171,11 @@ export function referenceLine(outcomes: readonly ScenarioOutcome[]): string | un
   const ref = withReference?.reference;
   if (!withReference || !ref) return undefined;
   const shares = ref.ofCeiling.map((r) => r.toFixed(2));
-  const sorted = [...ref.ofCeiling].sort((a, b) => a - b);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
   return (
     `\nreference design (Fastify + SHA-256 of the bearer + two indexed SQLite lookups, scripts/bench-reference.ts): ` +
     `${fmt(ref.requestsPerSecond)} req/s, p99 ${ref.p99Ms} ms` +
     `${ref.cpuUsPerRequest === undefined ? '' : `, ${fmt(ref.cpuUsPerRequest)} µs CPU/req`}; ` +
-    `${median.toFixed(2)} of the ceiling (rounds ${shares.join(' / ')}); ` +
+    `${ref.ofCeilingMedian.toFixed(2)} of the ceiling (rounds ${shares.join(' / ')}); ` +
     `${withReference.id} reached ${ref.mooringOfReference.toFixed(2)} of it`
   );
 }

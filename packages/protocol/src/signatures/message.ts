@@ -109,7 +109,7 @@ export function checkSignature(
   // A covered field that is missing cannot match what the signer saw: same as a changed value.
   if (!base.ok) return base.why === 'absent' ? 'bad_signature' : 'malformed';
   const verified = verifyBase(key, base.base, selected.signature);
-  return typeof verified === 'boolean' ? checkOf(verified) : verified.then((valid) => checkOf(valid));
+  return typeof verified === 'boolean' ? checkOf(verified) : verified.then(checkOf);
 }
 
 const checkOf = (valid: boolean): SignatureCheck => (valid ? 'ok' : 'bad_signature');
