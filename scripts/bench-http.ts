@@ -49,7 +49,12 @@ import {
   workingSet,
 } from './bench/scenarios.js';
 import { seedDatabase } from './bench/seed.js';
-import { type MissingScenario, signedScenarios } from './bench/signed.js';
+import {
+  type MissingScenario,
+  signedScenarios,
+  type VerificationCost,
+  verificationCost,
+} from './bench/signed.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const options = parseOptions(process.argv.slice(2));
@@ -285,6 +290,8 @@ async function main(): Promise<void> {
     scenarios.push(
       ...(wantSigned ? await signedScenarios(mooring.url, seed, tokens[0] as string, budget) : []),
     );
+    // Timed here, before any load, so nothing else competes for the core.
+    const verification = wantSigned ? verificationCost() : undefined;
     scenarios.push(fleetDeviceList(seed), deviceHeartbeats(seed), whoami(seed));
 
     const sampler = rssSampler(mooring);
@@ -384,6 +391,7 @@ async function main(): Promise<void> {
     log(scenarioTable(ceilingLoad, outcomes));
     const referenceText = referenceLine(outcomes);
     if (referenceText) log(referenceText);
+    if (verification) log(verificationLine(verification, ceilingRps, env.cores));
     log(
       `\nstart-up to listening: ${Math.round(mooring.startupMs)} ms; RSS peak ${mb(rssPeak)}, after the run ${mb(rssAfter)}`,
     );
@@ -406,6 +414,7 @@ async function main(): Promise<void> {
         startupMs: Math.round(mooring.startupMs),
         rssPeakBytes: rssPeak,
         rssAfterBytes: rssAfter,
+        ...(verification ? { verification } : {}),
         scenarios: outcomes,
         targets: Object.fromEntries(targets.map((t) => [t.id, t])),
       })}`,
@@ -427,6 +436,20 @@ async function main(): Promise<void> {
     for (const server of servers) await server.stop();
     if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Scenario 4's floor: at a ratio of 0.4 every one of those requests costs one verification, so the
+ * share of the machine that verification alone takes follows from the measured cost.
+ */
+function verificationLine(cost: VerificationCost, ceilingRps: number, cores: number): string {
+  const cpuShare = (us: number): string => ((0.4 * ceilingRps * us) / 1e6).toFixed(2);
+  return (
+    `\nsignature verification on this machine (node:crypto, one core): Ed25519 ${cost.ed25519Us.toFixed(1)} µs, ` +
+    `HMAC-SHA256 ${cost.hmacSha256Us.toFixed(1)} µs; at 0.4 of the ceiling's mean (${Math.round(0.4 * ceilingRps)} ` +
+    `signed requests/s) verification alone takes ${cpuShare(cost.ed25519Us)} (Ed25519) and ` +
+    `${cpuShare(cost.hmacSha256Us)} (HMAC) of the ${cores} cores, before the request's own work and the load generator`
+  );
 }
 
 await main();

@@ -4,7 +4,7 @@
  * fresh session of a working-set user; the requests are signed in advance with the protocol
  * package's signer, one unique nonce each, so the load generator only replays bytes.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, createSecretKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { signRequest } from '@mooring/protocol';
 import { deviceStatusSigned, type Scenario } from './scenarios.js';
 import type { SeedResult } from './seed.js';
@@ -103,4 +103,39 @@ function signAll(
     );
     return { 'signature-input': headers['signature-input'], signature: headers.signature };
   });
+}
+
+/** What one signature verification costs on this machine, node:crypto on one core (best of 5 batches). */
+export interface VerificationCost {
+  readonly ed25519Us: number;
+  readonly hmacSha256Us: number;
+}
+
+/**
+ * The floor under scenario 4: every signed request is verified once, and Ed25519 verification is
+ * node:crypto's (OpenSSL) whatever else the server does. Measured on a base of the scenario's size
+ * so the numbers can be set against the ceiling's rate in the report.
+ */
+export function verificationCost(batch = 2000): VerificationCost {
+  const base = Buffer.from(
+    `"@method": GET\n"@authority": 127.0.0.1:8080\n"@path": /v7/device\n"@query": ?$filter=uuid%20eq%20'0123456789abcdef0123456789abcdef'&$select=uuid,api_heartbeat_state,is_online\n"@signature-params": ("@method" "@authority" "@path" "@query");created=1700000000;keyid="mk_0123456789";alg="ed25519";nonce="0123456789abcdefghij"`,
+  );
+  const pair = generateKeyPairSync('ed25519');
+  const signature = sign(null, base, pair.privateKey);
+  const secret = createSecretKey(randomBytes(32));
+  const best = (run: () => void): number => {
+    let fastest = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 5; round++) {
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < batch; i++) run();
+      fastest = Math.min(fastest, Number(process.hrtime.bigint() - started) / batch / 1000);
+    }
+    return fastest;
+  };
+  return {
+    ed25519Us: best(() => {
+      if (!verify(null, base, pair.publicKey, signature)) throw new Error('Ed25519 self-check failed');
+    }),
+    hmacSha256Us: best(() => createHmac('sha256', secret).update(base).digest()),
+  };
 }
