@@ -9,6 +9,7 @@ export {
   verifyMessageSignature,
 } from './message.js';
 export {
+  checkRequestSignature,
   MAX_KEYID_LENGTH,
   MAX_NONCE_LENGTH,
   MIN_NONCE_LENGTH,

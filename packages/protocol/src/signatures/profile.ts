@@ -4,7 +4,13 @@
  */
 import { base64UrlEncode, toBytes } from '../encoding.js';
 import { contentDigest, verifyContentDigest } from './digest.js';
-import { checkSignature, coveredComponents, createMessageSignature, readParams } from './message.js';
+import {
+  checkSignature,
+  coveredComponents,
+  createMessageSignature,
+  readParams,
+  type SignatureCheck,
+} from './message.js';
 import { joinedHeader, selectSignature } from './signature-headers.js';
 import {
   type OutgoingRequest,
@@ -154,6 +160,20 @@ export async function verifyRequestSignature<K extends VerificationKey>(
   resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => K | null | Promise<K | null>,
   options: VerifyRequestOptions,
 ): Promise<RequestVerification<K>> {
+  return checkRequestSignature(request, resolveKey, options);
+}
+
+/**
+ * {@link verifyRequestSignature}, answering without a promise when nothing needs one: the key
+ * resolves synchronously, no Content-Digest is present and the key verifies synchronously (HMAC).
+ * A server's hot path: a promise per step costs a microtask turn and garbage on every request.
+ * Throws what `resolveKey` throws, synchronously or as a rejection.
+ */
+export function checkRequestSignature<K extends VerificationKey>(
+  request: ReceivedRequest,
+  resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => K | null | Promise<K | null>,
+  options: VerifyRequestOptions,
+): RequestVerification<K> | Promise<RequestVerification<K>> {
   if (
     !Number.isFinite(options.now) ||
     !Number.isFinite(options.maxSkewSeconds) ||
@@ -187,33 +207,37 @@ export async function verifyRequestSignature<K extends VerificationKey>(
   if (created * 1000 < options.now - skewMs) return fail('expired');
   if (expires !== undefined && options.now > expires * 1000) return fail('expired');
 
-  const key = await resolveKey(keyid, declaredAlg);
-  if (key === null) return fail('unknown_key');
-  if (declaredAlg !== undefined && declaredAlg !== key.alg) return fail('alg_mismatch');
-
-  // Any Content-Digest present is checked, so dropping or swapping the body cannot go unnoticed.
-  const digestHeader = joinedHeader(request.headers, 'content-digest');
-  if (digestHeader !== undefined) {
-    const digest = await verifyContentDigest(digestHeader, body);
-    if (!digest.ok) return fail(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch');
-  }
-
-  const check = checkSignature(request, sig, key);
-  const result = typeof check === 'string' ? check : await check;
-  if (result !== 'ok') return fail(result);
-  const windowEnd = Math.min(
-    (created + options.maxSkewSeconds) * 1000,
-    (expires ?? Number.POSITIVE_INFINITY) * 1000,
-  );
-  return {
-    ok: true,
-    keyId: keyid,
-    nonce,
-    created,
-    ...(expires === undefined ? {} : { expires }),
-    label: sig.label,
-    alg: key.alg,
-    key,
-    replayWindowEndsAt: windowEnd,
+  const verified = (result: SignatureCheck, key: K): RequestVerification<K> =>
+    result !== 'ok'
+      ? fail(result)
+      : {
+          ok: true,
+          keyId: keyid,
+          nonce,
+          created,
+          ...(expires === undefined ? {} : { expires }),
+          label: sig.label,
+          alg: key.alg,
+          key,
+          replayWindowEndsAt: Math.min(
+            (created + options.maxSkewSeconds) * 1000,
+            (expires ?? Number.POSITIVE_INFINITY) * 1000,
+          ),
+        };
+  const checkWith = (key: K): RequestVerification<K> | Promise<RequestVerification<K>> => {
+    const check = checkSignature(request, sig, key);
+    return typeof check === 'string' ? verified(check, key) : check.then((result) => verified(result, key));
   };
+  const withKey = (key: K | null): RequestVerification<K> | Promise<RequestVerification<K>> => {
+    if (key === null) return fail('unknown_key');
+    if (declaredAlg !== undefined && declaredAlg !== key.alg) return fail('alg_mismatch');
+    // Any Content-Digest present is checked, so dropping or swapping the body cannot go unnoticed.
+    const digestHeader = joinedHeader(request.headers, 'content-digest');
+    if (digestHeader === undefined) return checkWith(key);
+    return verifyContentDigest(digestHeader, body).then((digest) =>
+      digest.ok ? checkWith(key) : fail(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch'),
+    );
+  };
+  const key = resolveKey(keyid, declaredAlg);
+  return key instanceof Promise ? key.then(withKey) : withKey(key);
 }

@@ -5,7 +5,7 @@ import type { UsageTracker } from '../api-keys/usage-tracker.js';
 import { enforceAccess } from '../auth/authenticate.js';
 import { AppError } from '../errors/app-error.js';
 import { isSigned } from './is-signed.js';
-import type { SignatureVerifier } from './verifier.js';
+import type { SignatureOutcome, SignatureVerifier } from './verifier.js';
 
 /**
  * Signed requests are authenticated in `preParsing`, not `onRequest` like bearer credentials,
@@ -24,36 +24,56 @@ export function registerSignatureAuthentication(
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     if (!access) return; // auth/authenticate.ts refuses such a route
+    /** The verified request's principal admitted (or refused) and the payload handed on. */
+    const admit = (request: FastifyRequest, payload: RequestPayload, body: Uint8Array | undefined) => {
+      const principal = request.principal;
+      if (principal?.apiKeyId !== undefined) usage.record(principal.apiKeyId);
+      enforceAccess(access, principal);
+      return body === undefined ? payload : Readable.from([Buffer.from(body)]);
+    };
     const hook: preParsingHookHandler = (request, reply, payload, done) => {
       if (!isSigned(request)) {
         done(null, payload);
         return;
       }
-      // One promise chain whose every failure (verification, access) reaches `done`: a throw inside
-      // a `.then` success callback would otherwise leave the request hanging.
-      authenticateSigned(request, reply, payload, verifier, bodyLimit)
-        .then((body) => {
-          const principal = request.principal;
-          if (principal?.apiKeyId !== undefined) usage.record(principal.apiKeyId);
-          enforceAccess(access, principal);
-          return body === undefined ? payload : Readable.from([Buffer.from(body)]);
-        })
-        .then(
-          (stream) => done(null, stream),
-          (error: unknown) => done(error as Error),
-        );
+      // Synchronous when verification is (a bodiless request, a cached HMAC key): no promise per
+      // request. Every failure, thrown or rejected, reaches `done` exactly once.
+      let stream: RequestPayload;
+      try {
+        const body = authenticateSigned(request, reply, payload, verifier, bodyLimit);
+        if (body instanceof Promise) {
+          body
+            .then((read) => admit(request, payload, read))
+            .then(
+              (handed) => done(null, handed),
+              (error: unknown) => done(error as Error),
+            );
+          return;
+        }
+        stream = admit(request, payload, body);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done(null, stream);
     };
     route.preParsing = [hook, ...[route.preParsing ?? []].flat()];
   });
 }
 
-async function authenticateSigned(
+type RequestPayload = Parameters<preParsingHookHandler>[2];
+
+/**
+ * Verifies a signed request and sets its principal; returns the body it read, if any (the caller
+ * hands it on). Synchronous unless the body must be read or verification waits (see verifier.ts).
+ */
+function authenticateSigned(
   request: FastifyRequest,
   reply: FastifyReply,
-  payload: NodeJS.ReadableStream,
+  payload: RequestPayload,
   verifier: SignatureVerifier,
   bodyLimit: number,
-): Promise<Uint8Array | undefined> {
+): Uint8Array | undefined | Promise<Uint8Array | undefined> {
   const query = request.query as Record<string, unknown> | undefined;
   if (request.headers.authorization !== undefined || query?.apikey !== undefined) {
     throw new AppError('ambiguous_credentials', 'Send one credential: a signature or a bearer key, not both');
@@ -61,15 +81,29 @@ async function authenticateSigned(
   if (Number(request.headers['content-length']) > bodyLimit) {
     throw new AppError('payload_too_large', 'Request body is too large');
   }
-  const body = hasBody(request) ? await readBody(payload, bodyLimit) : undefined;
-  const outcome = await verifier.verify({
-    method: request.method,
-    authority: request.host,
-    url: request.url,
-    scheme: request.protocol,
-    headers: request.headers as Record<string, HeaderValue>,
-    body,
-  });
+  const verify = (body: Uint8Array | undefined): Uint8Array | undefined | Promise<Uint8Array | undefined> => {
+    const outcome = verifier.verify({
+      method: request.method,
+      authority: request.host,
+      url: request.url,
+      scheme: request.protocol,
+      headers: request.headers as Record<string, HeaderValue>,
+      body,
+    });
+    return outcome instanceof Promise
+      ? outcome.then((settled) => admitted(request, reply, settled, body))
+      : admitted(request, reply, outcome, body);
+  };
+  return hasBody(request) ? readBody(payload, bodyLimit).then(verify) : verify(undefined);
+}
+
+/** The request's principal from a verification outcome, or the refusal (401 naming the scheme). */
+function admitted(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  outcome: SignatureOutcome,
+  body: Uint8Array | undefined,
+): Uint8Array | undefined {
   if (!outcome.ok) {
     request.log.info({ signatureRefused: outcome.reason }, 'signed request refused');
     // RFC 9110 §11.6.1: a 401 names the scheme; the description is safe to show (see verifier.ts).
@@ -90,7 +124,7 @@ function hasBody(request: FastifyRequest): boolean {
 }
 
 /** The raw body, refusing (413) as soon as it exceeds the limit rather than buffering it all. */
-async function readBody(payload: NodeJS.ReadableStream, limit: number): Promise<Uint8Array> {
+async function readBody(payload: RequestPayload, limit: number): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of payload) {

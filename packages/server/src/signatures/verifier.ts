@@ -1,18 +1,19 @@
 import {
+  checkRequestSignature,
   type HeaderValue,
   parseDictionary,
   type ReceivedRequest,
+  type RequestVerification,
   requiredComponents,
   type SignatureFailureReason,
   type VerificationKey,
   verifyContentDigest,
-  verifyRequestSignature,
 } from '@mooring/protocol';
 import type { CachedCredential } from '../auth/credential-cache.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../config/clock.js';
 import { AppError } from '../errors/app-error.js';
-import type { NonceStore } from './nonce-store.js';
+import type { NonceClaim, NonceStore } from './nonce-store.js';
 import type { SigningKeys } from './signing-keys.js';
 
 /** Why a signed request was refused. Reasons after `unknown_key` are reported as one (no oracle). */
@@ -75,20 +76,29 @@ export class SignatureVerifier {
     private readonly maxSkewSeconds: number,
   ) {}
 
-  async verify(parts: SignedRequestParts): Promise<SignatureOutcome> {
+  /**
+   * The outcome, synchronously when nothing needs waiting for (no body digest, the key in the
+   * cache, an HMAC key and the embedded replay store): the steady state of an HMAC-signing client.
+   * Throws `unavailable` (503) when the replay store is full.
+   */
+  verify(parts: SignedRequestParts): SignatureOutcome | Promise<SignatureOutcome> {
     const request = receivedRequest(parts);
     const digestHeader = parts.headers['content-digest'];
-    if (typeof digestHeader === 'string') {
-      const digest = await verifyContentDigest(digestHeader, parts.body ?? new Uint8Array(0));
-      if (!digest.ok)
-        return this.refuse(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch', request);
-    }
+    if (typeof digestHeader !== 'string') return this.verifySignature(request);
+    return verifyContentDigest(digestHeader, parts.body ?? new Uint8Array(0)).then((digest) =>
+      digest.ok
+        ? this.verifySignature(request)
+        : this.refuse(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch', request),
+    );
+  }
+
+  private verifySignature(request: ReceivedRequest): SignatureOutcome | Promise<SignatureOutcome> {
     let credential: CachedCredential | null = null;
     const keyOf = (found: CachedCredential | null): VerificationKey | null => {
       credential = found;
       return found?.signingKey ?? null;
     };
-    const result = await verifyRequestSignature(
+    const result = checkRequestSignature(
       request,
       // A key verified within the cache TTL answers without a promise; only a miss asks the database.
       (keyId) => {
@@ -97,19 +107,32 @@ export class SignatureVerifier {
       },
       { now: this.clock.now(), maxSkewSeconds: this.maxSkewSeconds },
     );
+    const settle = (verification: RequestVerification<VerificationKey>) =>
+      this.claimNonce(verification, credential as CachedCredential | null, request);
+    return result instanceof Promise ? result.then(settle) : settle(result);
+  }
+
+  /** A verified signature's nonce is claimed last, so refused requests never fill the store. */
+  private claimNonce(
+    result: RequestVerification<VerificationKey>,
+    credential: CachedCredential | null,
+    request: ReceivedRequest,
+  ): SignatureOutcome | Promise<SignatureOutcome> {
     if (!result.ok) return this.refuse(result.reason, request);
-    const resolved = credential as CachedCredential | null;
-    if (!resolved) return this.refuse('unknown_key', request);
-    const pending = this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt);
-    const claim = typeof pending === 'string' ? pending : await pending;
-    if (claim === 'replayed') return this.refuse('replayed', request);
-    if (claim === 'full') {
-      // The server's capacity, not the client's mistake: a valid request that may be retried.
-      throw new AppError('unavailable', 'Too many signed requests within the replay window; retry later', {
-        retryAfter: 60,
-      });
-    }
-    return { ok: true, principal: resolved.principal };
+    if (!credential) return this.refuse('unknown_key', request);
+    const { principal } = credential;
+    const outcome = (claim: NonceClaim): SignatureOutcome => {
+      if (claim === 'replayed') return this.refuse('replayed', request);
+      if (claim === 'full') {
+        // The server's capacity, not the client's mistake: a valid request that may be retried.
+        throw new AppError('unavailable', 'Too many signed requests within the replay window; retry later', {
+          retryAfter: 60,
+        });
+      }
+      return { ok: true, principal };
+    };
+    const claim = this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt);
+    return typeof claim === 'string' ? outcome(claim) : claim.then(outcome);
   }
 
   private refuse(reason: SignatureRefusal, request: ReceivedRequest): SignatureOutcome {
