@@ -1,7 +1,7 @@
 import { createHmac, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkSignature, createMessageSignature } from '../src/signatures/message.js';
-import { signRequest, verifyRequestSignature } from '../src/signatures/profile.js';
+import { checkRequestSignature, signRequest, verifyRequestSignature } from '../src/signatures/profile.js';
 import { selectSignature } from '../src/signatures/signature-headers.js';
 import type { NativeVerificationKey, ReceivedRequest, SignatureParams } from '../src/signatures/types.js';
 import { fromBase64, utf8 } from './load-vectors.js';
@@ -60,6 +60,40 @@ describe.each(vectors.cases)('Mooring vector: $name', (c) => {
       replayWindowEndsAt: Math.min(c.created + 300, c.expires ?? Number.POSITIVE_INFINITY) * 1000,
     });
     expect(calls).toEqual([[c.keyId, c.alg]]);
+  });
+});
+
+describe('checkRequestSignature', () => {
+  const c = caseNamed('hmac-sha256 GET');
+  const options = { now: c.verifyAt, ...SKEW };
+  // A node:crypto HMAC, as a server holds it: verifies synchronously.
+  const native: NativeVerificationKey = {
+    alg: 'hmac-sha256',
+    verify: (data, signature) => createHmac('sha256', hmacSecret).update(data).digest().equals(signature),
+  };
+
+  it('answers without a promise when the key and its check are synchronous', () => {
+    const r = checkRequestSignature(received(c), () => native, options);
+    expect(r).not.toBeInstanceOf(Promise);
+    expect(r).toMatchObject({ ok: true, keyId: c.keyId, nonce: c.nonce, alg: 'hmac-sha256' });
+  });
+
+  it('answers the same through a promise when the key is looked up asynchronously', async () => {
+    const r = checkRequestSignature(received(c), async () => native, options);
+    expect(r).toBeInstanceOf(Promise);
+    expect(await r).toEqual(checkRequestSignature(received(c), () => native, options));
+  });
+
+  it('refuses a wrong signature and an unknown key synchronously as well', () => {
+    const wrong: NativeVerificationKey = { alg: 'hmac-sha256', verify: () => false };
+    expect(checkRequestSignature(received(c), () => wrong, options)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+    expect(checkRequestSignature(received(c), () => null, options)).toEqual({
+      ok: false,
+      reason: 'unknown_key',
+    });
   });
 });
 
