@@ -84,6 +84,21 @@ describe('checkRequestSignature', () => {
     expect(await r).toEqual(checkRequestSignature(received(c), () => native, options));
   });
 
+  it('checks the Content-Digest before it looks the key up', async () => {
+    const post = caseNamed('hmac-sha256 POST');
+    const { resolve, calls } = resolver();
+    const tampered = { ...received(post), body: utf8('{"tampered":true}') };
+    expect(await checkRequestSignature(tampered, resolve, { now: post.verifyAt, ...SKEW })).toEqual({
+      ok: false,
+      reason: 'digest_mismatch',
+    });
+    expect(calls).toEqual([]);
+    expect(
+      await checkRequestSignature(received(post), resolve, { now: post.verifyAt, ...SKEW }),
+    ).toMatchObject({ ok: true });
+    expect(calls).toHaveLength(1);
+  });
+
   it('refuses a wrong signature and an unknown key synchronously as well', () => {
     const wrong: NativeVerificationKey = { alg: 'hmac-sha256', verify: () => false };
     expect(checkRequestSignature(received(c), () => wrong, options)).toEqual({

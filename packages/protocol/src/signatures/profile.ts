@@ -144,8 +144,8 @@ type Failure = { readonly ok: false; readonly reason: SignatureFailureReason };
 const fail = (reason: SignatureFailureReason): Failure => ({ ok: false, reason });
 
 /**
- * Verifies a signed request under Mooring's profile. All checks that need no I/O run before
- * `resolveKey` is called. Exceptions from `resolveKey` propagate (a database outage is not an
+ * Verifies a signed request under Mooring's profile. All checks that need no I/O (the body's
+ * Content-Digest included) run before `resolveKey` is called. Exceptions from `resolveKey` propagate (a database outage is not an
  * authentication failure); bad input never throws.
  *
  * @example
@@ -231,13 +231,17 @@ export function checkRequestSignature<K extends VerificationKey>(
   const withKey = (key: K | null): RequestVerification<K> | Promise<RequestVerification<K>> => {
     if (key === null) return fail('unknown_key');
     if (declaredAlg !== undefined && declaredAlg !== key.alg) return fail('alg_mismatch');
-    // Any Content-Digest present is checked, so dropping or swapping the body cannot go unnoticed.
-    const digestHeader = joinedHeader(request.headers, 'content-digest');
-    if (digestHeader === undefined) return checkWith(key);
-    return verifyContentDigest(digestHeader, body).then((digest) =>
-      digest.ok ? checkWith(key) : fail(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch'),
-    );
+    return checkWith(key);
   };
-  const key = resolveKey(keyid, declaredAlg);
-  return key instanceof Promise ? key.then(withKey) : withKey(key);
+  const lookUp = (): RequestVerification<K> | Promise<RequestVerification<K>> => {
+    const key = resolveKey(keyid, declaredAlg);
+    return key instanceof Promise ? key.then(withKey) : withKey(key);
+  };
+  // Any Content-Digest present is checked, so dropping or swapping the body cannot go unnoticed;
+  // before the key, like every check that depends only on what was sent.
+  const digestHeader = joinedHeader(request.headers, 'content-digest');
+  if (digestHeader === undefined) return lookUp();
+  return verifyContentDigest(digestHeader, body).then((digest) =>
+    digest.ok ? lookUp() : fail(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch'),
+  );
 }

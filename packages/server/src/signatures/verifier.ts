@@ -7,7 +7,6 @@ import {
   requiredComponents,
   type SignatureFailureReason,
   type VerificationKey,
-  verifyContentDigest,
 } from '@mooring/protocol';
 import type { CachedCredential } from '../auth/credential-cache.js';
 import type { Principal } from '../auth/principal.js';
@@ -83,16 +82,6 @@ export class SignatureVerifier {
    */
   verify(parts: SignedRequestParts): SignatureOutcome | Promise<SignatureOutcome> {
     const request = receivedRequest(parts);
-    const digestHeader = parts.headers['content-digest'];
-    if (typeof digestHeader !== 'string') return this.verifySignature(request);
-    return verifyContentDigest(digestHeader, parts.body ?? new Uint8Array(0)).then((digest) =>
-      digest.ok
-        ? this.verifySignature(request)
-        : this.refuse(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch', request),
-    );
-  }
-
-  private verifySignature(request: ReceivedRequest): SignatureOutcome | Promise<SignatureOutcome> {
     let credential: CachedCredential | null = null;
     const keyOf = (found: CachedCredential | null): VerificationKey | null => {
       credential = found;
