@@ -136,7 +136,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       sweepIntervalMs: integer(get, 'MOORING_HEARTBEAT_SWEEP_INTERVAL_MS', 1000, 10, DAY_MS),
     }),
     signatureMaxSkewSeconds: integer(get, 'MOORING_SIGNATURE_MAX_SKEW_SECONDS', 300, 1, 3600),
-    signatureNonceLimit: integer(get, 'MOORING_SIGNATURE_NONCE_LIMIT', 1_000_000, 1000, 100_000_000),
+    signatureNonceLimit: integer(get, 'MOORING_SIGNATURE_NONCE_LIMIT', 2_000_000, 1000, 100_000_000),
     maxUrlLength: integer(get, 'MOORING_MAX_URL_LENGTH', 8192, 256, 65_536),
     maxHeaderBytes: integer(get, 'MOORING_MAX_HEADER_BYTES', 16_384, 1024, 65_536),
     rateLimit: Object.freeze({

@@ -53,8 +53,8 @@ interface Generation {
  * A record is a 64-bit fingerprint of (keyId, nonce), not the strings: see FingerprintTable for
  * the memory this saves. The fingerprint is SHA-256 keyed with a random salt of this store, so a
  * client that can sign requests still cannot choose nonces that collide, nor pile them into one slot
- * (hash flooding). Two different nonces share a fingerprint only by chance: with 1,000,000 records
- * held, a fresh nonce is mistaken for a replay with probability 10^6 / 2^64 ≈ 5 × 10^-14.
+ * (hash flooding). Two different nonces share a fingerprint only by chance: with 2,000,000 records
+ * held, a fresh nonce is mistaken for a replay with probability 2 × 10^6 / 2^64 ≈ 10^-13.
  *
  * Bounded: when full even after dropping expired generations, new nonces are refused (fail closed,
  * reported as `full`, not as a replay) rather than old ones forgotten early.
@@ -74,7 +74,7 @@ export class MemoryNonceStore implements NonceStore {
     private readonly clock: Clock,
     private readonly options: MemoryNonceStoreOptions = {},
   ) {
-    this.maxEntries = options.maxEntries ?? 1_000_000;
+    this.maxEntries = options.maxEntries ?? 2_000_000;
     this.generationMs = options.generationMs ?? 60_000;
     // Idle stores let go of expired generations too.
     this.timer = setInterval(() => void this.sweep(), this.generationMs);

@@ -18,7 +18,7 @@ describe('configuration', () => {
       sessionLifetimeSeconds: 7 * 86_400,
       freshAuthSeconds: 1200,
       signatureMaxSkewSeconds: 300,
-      signatureNonceLimit: 1_000_000,
+      signatureNonceLimit: 2_000_000,
     });
     expect(loadConfig({ MOORING_SIGNATURE_NONCE_LIMIT: '5000000' }).signatureNonceLimit).toBe(5_000_000);
     expect(Object.isFrozen(config)).toBe(true);
