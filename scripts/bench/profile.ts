@@ -108,6 +108,10 @@ export function summarizeProfile(path: string, top = 25, skipMs = 0): string {
     '',
     'inclusive time by package / file:',
     lines(inclusiveByFile(profile, top)),
+    '',
+    // Seen in session 7: readJson at 35 % self time here, its SQLite statement at 6 % under perf.
+    'note: time inside native calls (better-sqlite3, node:crypto) can be charged to the JavaScript',
+    'function that made the call; for native costs use perf (docs/benchmarks.md, session 7)',
   ].join('\n');
 }
 
