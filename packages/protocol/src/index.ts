@@ -12,4 +12,5 @@ export {
   hexEncode,
   timingSafeEqual,
 } from './encoding.js';
+export { isPromiseLike, type MaybePromise, whenReady } from './maybe-promise.js';
 export * from './signatures/index.js';

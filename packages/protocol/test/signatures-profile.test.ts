@@ -84,6 +84,15 @@ describe('checkRequestSignature', () => {
     expect(await r).toEqual(checkRequestSignature(received(c), () => native, options));
   });
 
+  it('waits for any thenable a resolver returns, not only a native promise', async () => {
+    const thenable: PromiseLike<NativeVerificationKey> = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a Promise is the point
+      then: (resolve) => Promise.resolve(native).then(resolve),
+    };
+    const r = checkRequestSignature(received(c), () => thenable, options);
+    expect(await r).toMatchObject({ ok: true, keyId: c.keyId, nonce: c.nonce });
+  });
+
   it('checks the Content-Digest before it looks the key up', async () => {
     const post = caseNamed('hmac-sha256 POST');
     const { resolve, calls } = resolver();

@@ -3,6 +3,7 @@
  * rules. Building blocks for {@link signRequest} / {@link verifyRequestSignature} and for
  * checking the RFC's own test vectors.
  */
+import { whenReady } from '../maybe-promise.js';
 import { buildSignatureBase, signatureInputList } from './components.js';
 import { signBase, verifyBase } from './keys.js';
 import { serializeDictionary } from './sf-serialize.js';
@@ -109,7 +110,7 @@ export function checkSignature(
   // A covered field that is missing cannot match what the signer saw: same as a changed value.
   if (!base.ok) return base.why === 'absent' ? 'bad_signature' : 'malformed';
   const verified = verifyBase(key, base.base, selected.signature);
-  return typeof verified === 'boolean' ? checkOf(verified) : verified.then(checkOf);
+  return whenReady(verified, checkOf);
 }
 
 const checkOf = (valid: boolean): SignatureCheck => (valid ? 'ok' : 'bad_signature');

@@ -3,6 +3,7 @@
  * parameters it must carry, and how fresh it must be.
  */
 import { base64UrlEncode, toBytes } from '../encoding.js';
+import { type MaybePromise, whenReady } from '../maybe-promise.js';
 import { contentDigest, verifyContentDigest } from './digest.js';
 import {
   checkSignature,
@@ -145,8 +146,8 @@ const fail = (reason: SignatureFailureReason): Failure => ({ ok: false, reason }
 
 /**
  * Verifies a signed request under Mooring's profile. All checks that need no I/O (the body's
- * Content-Digest included) run before `resolveKey` is called. Exceptions from `resolveKey` propagate (a database outage is not an
- * authentication failure); bad input never throws.
+ * Content-Digest included) run before `resolveKey` is called. Exceptions from `resolveKey`
+ * propagate (a database outage is not an authentication failure); bad input never throws.
  *
  * @example
  * const r = await verifyRequestSignature(req, (keyId, alg) => keys.find(db, keyId, alg),
@@ -157,7 +158,7 @@ const fail = (reason: SignatureFailureReason): Failure => ({ ok: false, reason }
 export async function verifyRequestSignature<K extends VerificationKey>(
   request: ReceivedRequest,
   /** May answer synchronously (a server's key cache hit) or with a promise (a database lookup). */
-  resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => K | null | Promise<K | null>,
+  resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => MaybePromise<K | null>,
   options: VerifyRequestOptions,
 ): Promise<RequestVerification<K>> {
   return checkRequestSignature(request, resolveKey, options);
@@ -171,7 +172,7 @@ export async function verifyRequestSignature<K extends VerificationKey>(
  */
 export function checkRequestSignature<K extends VerificationKey>(
   request: ReceivedRequest,
-  resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => K | null | Promise<K | null>,
+  resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => MaybePromise<K | null>,
   options: VerifyRequestOptions,
 ): RequestVerification<K> | Promise<RequestVerification<K>> {
   if (
@@ -224,19 +225,12 @@ export function checkRequestSignature<K extends VerificationKey>(
             (expires ?? Number.POSITIVE_INFINITY) * 1000,
           ),
         };
-  const checkWith = (key: K): RequestVerification<K> | Promise<RequestVerification<K>> => {
-    const check = checkSignature(request, sig, key);
-    return typeof check === 'string' ? verified(check, key) : check.then((result) => verified(result, key));
-  };
   const withKey = (key: K | null): RequestVerification<K> | Promise<RequestVerification<K>> => {
     if (key === null) return fail('unknown_key');
     if (declaredAlg !== undefined && declaredAlg !== key.alg) return fail('alg_mismatch');
-    return checkWith(key);
+    return whenReady(checkSignature(request, sig, key), (result) => verified(result, key));
   };
-  const lookUp = (): RequestVerification<K> | Promise<RequestVerification<K>> => {
-    const key = resolveKey(keyid, declaredAlg);
-    return key instanceof Promise ? key.then(withKey) : withKey(key);
-  };
+  const lookUp = () => whenReady(resolveKey(keyid, declaredAlg), withKey);
   // Any Content-Digest present is checked, so dropping or swapping the body cannot go unnoticed;
   // before the key, like every check that depends only on what was sent.
   const digestHeader = joinedHeader(request.headers, 'content-digest');

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { HeaderValue } from '@mooring/protocol';
+import { type HeaderValue, isPromiseLike, type MaybePromise, whenReady } from '@mooring/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
 import type { UsageTracker } from '../api-keys/usage-tracker.js';
 import { enforceAccess } from '../auth/authenticate.js';
@@ -38,24 +38,21 @@ export function registerSignatureAuthentication(
       }
       // Synchronous when verification is (a bodiless request, a cached HMAC key): no promise per
       // request. Every failure, thrown or rejected, reaches `done` exactly once.
-      let stream: RequestPayload;
+      let handed: MaybePromise<RequestPayload>;
       try {
-        const body = authenticateSigned(request, reply, payload, verifier, bodyLimit);
-        if (body instanceof Promise) {
-          body
-            .then((read) => admit(request, payload, read))
-            .then(
-              (handed) => done(null, handed),
-              (error: unknown) => done(error as Error),
-            );
-          return;
-        }
-        stream = admit(request, payload, body);
+        handed = whenReady(authenticateSigned(request, reply, payload, verifier, bodyLimit), (body) =>
+          admit(request, payload, body),
+        );
       } catch (error) {
         done(error as Error);
         return;
       }
-      done(null, stream);
+      if (isPromiseLike(handed))
+        handed.then(
+          (stream) => done(null, stream),
+          (error: unknown) => done(error as Error),
+        );
+      else done(null, handed);
     };
     route.preParsing = [hook, ...[route.preParsing ?? []].flat()];
   });
@@ -81,24 +78,23 @@ function authenticateSigned(
   if (Number(request.headers['content-length']) > bodyLimit) {
     throw new AppError('payload_too_large', 'Request body is too large');
   }
-  const verify = (body: Uint8Array | undefined): Uint8Array | undefined | Promise<Uint8Array | undefined> => {
-    const outcome = verifier.verify({
-      method: request.method,
-      authority: request.host,
-      url: request.url,
-      scheme: request.protocol,
-      headers: request.headers as Record<string, HeaderValue>,
-      body,
-    });
-    return outcome instanceof Promise
-      ? outcome.then((settled) => admitted(request, reply, settled, body))
-      : admitted(request, reply, outcome, body);
-  };
+  const verify = (body: Uint8Array | undefined) =>
+    whenReady(
+      verifier.verify({
+        method: request.method,
+        authority: request.host,
+        url: request.url,
+        scheme: request.protocol,
+        headers: request.headers as Record<string, HeaderValue>,
+        body,
+      }),
+      (outcome) => applyOutcome(request, reply, outcome, body),
+    );
   return hasBody(request) ? readBody(payload, bodyLimit).then(verify) : verify(undefined);
 }
 
-/** The request's principal from a verification outcome, or the refusal (401 naming the scheme). */
-function admitted(
+/** Sets the request's principal from a verification outcome, or refuses it (401 naming the scheme). */
+function applyOutcome(
   request: FastifyRequest,
   reply: FastifyReply,
   outcome: SignatureOutcome,

@@ -7,6 +7,7 @@ import {
   requiredComponents,
   type SignatureFailureReason,
   type VerificationKey,
+  whenReady,
 } from '@mooring/protocol';
 import type { CachedCredential } from '../auth/credential-cache.js';
 import type { Principal } from '../auth/principal.js';
@@ -96,9 +97,9 @@ export class SignatureVerifier {
       },
       { now: this.clock.now(), maxSkewSeconds: this.maxSkewSeconds },
     );
-    const settle = (verification: RequestVerification<VerificationKey>) =>
-      this.claimNonce(verification, credential as CachedCredential | null, request);
-    return result instanceof Promise ? result.then(settle) : settle(result);
+    return whenReady(result, (verification) =>
+      this.claimNonce(verification, credential as CachedCredential | null, request),
+    );
   }
 
   /** A verified signature's nonce is claimed last, so refused requests never fill the store. */
@@ -120,8 +121,7 @@ export class SignatureVerifier {
       }
       return { ok: true, principal };
     };
-    const claim = this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt);
-    return typeof claim === 'string' ? outcome(claim) : claim.then(outcome);
+    return whenReady(this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt), outcome);
   }
 
   private refuse(reason: SignatureRefusal, request: ReceivedRequest): SignatureOutcome {
