@@ -7,6 +7,7 @@ import { registerAuthRoutes } from './auth/auth.routes.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CredentialCache } from './auth/credential-cache.js';
+import { parseQuery } from './auth/credential-params.js';
 import { InvalidationBus } from './auth/invalidation-bus.js';
 import type { LoginLimiters } from './auth/login.service.js';
 import { RateLimiter } from './auth/rate-limiter.js';
@@ -80,7 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     return503OnClosing: true,
-    routerOptions: { maxParamLength: 512 },
+    // One query parser for routing, authentication and log redaction (auth/credential-params.ts).
+    routerOptions: { maxParamLength: 512, querystringParser: parseQuery },
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     ...hardeningOptions(deps.config),
   });

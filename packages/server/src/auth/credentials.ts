@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
+import { queryCredential } from './credential-params.js';
 
 export interface PresentedCredential {
   readonly value: string;
@@ -11,22 +12,24 @@ const MAX_CREDENTIAL_LENGTH = 4096;
 
 /**
  * The bearer credential of a request, from `Authorization: Bearer …` or `?apikey=…` (COMPAT.md A5).
- * Two different credentials in one request are refused (400) rather than guessing which one counts.
- * A malformed Authorization header is a credential that fails (401), never "anonymous".
+ * Anything ambiguous is refused (400) rather than guessing which credential counts: two
+ * Authorization header lines (Node keeps only the first), a header and a query credential (even the
+ * same value twice), two query credentials. A malformed Authorization header is a credential that
+ * fails (401), never "anonymous".
  */
 export function extractCredential(request: FastifyRequest): PresentedCredential | null {
   const header = request.headers.authorization;
   let fromHeader: string | undefined;
   if (header !== undefined) {
+    if (authorizationLines(request.raw.rawHeaders) > 1) {
+      throw new AppError('ambiguous_credentials', 'Send one credential: more than one Authorization header');
+    }
     const match = /^Bearer +(\S+) *$/i.exec(header);
     if (!match?.[1]) throw new AppError('unauthorized', '');
     fromHeader = match[1];
   }
-  const query = request.query as Record<string, unknown> | undefined;
-  const raw = query?.apikey;
-  if (Array.isArray(raw)) throw new AppError('ambiguous_credentials', 'More than one apikey parameter');
-  const fromQuery = typeof raw === 'string' ? raw : undefined;
-  if (fromHeader !== undefined && fromQuery !== undefined && fromHeader !== fromQuery) {
+  const fromQuery = queryCredential(request.query);
+  if (fromHeader !== undefined && fromQuery !== undefined) {
     throw new AppError(
       'ambiguous_credentials',
       'Send one credential: Authorization header or apikey parameter',
@@ -42,4 +45,14 @@ export function extractCredential(request: FastifyRequest): PresentedCredential 
     throw new AppError('unauthorized', '');
   }
   return credential;
+}
+
+/** How many Authorization field lines the request carried (`rawHeaders` alternates name, value). */
+export function authorizationLines(rawHeaders: readonly string[]): number {
+  let lines = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') lines++;
+  }
+  return lines;
 }

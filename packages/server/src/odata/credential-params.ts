@@ -1,10 +1,9 @@
-/** Query parameters that carry a credential (COMPAT.md A1, A5); the OData parser ignores both. */
-const CREDENTIAL_PARAMS: readonly string[] = ['apikey', 'auth_token'];
+import { decodedParamName, isCredentialParam } from '../auth/credential-params.js';
 
 /**
  * The URL without `?apikey=` / `?auth_token=`: the read path caches by URL, and a credential must
  * neither sit in that cache (a heap dump would show it) nor make every caller's URL a new entry.
- * Names are compared decoded, as Fastify decodes them for authentication (`api%6Bey` is `apikey`).
+ * Names are compared decoded, as the router decodes them for authentication (`api%6Bey` is `apikey`).
  */
 export function withoutCredentialParams(url: string): string {
   const q = url.indexOf('?');
@@ -15,7 +14,7 @@ export function withoutCredentialParams(url: string): string {
   for (let start = q + 1; ; ) {
     let end = url.indexOf('&', start);
     if (end < 0) end = url.length;
-    if (!CREDENTIAL_PARAMS.includes(paramName(url, start, end))) kept.push([start, end]);
+    if (!isCredentialParam(decodedParamName(url.slice(start, end)))) kept.push([start, end]);
     if (end === url.length) break;
     start = end + 1;
   }
@@ -29,35 +28,20 @@ export function withoutCredentialParams(url: string): string {
   return `${url.slice(0, q)}?${kept.map(([start, end]) => url.slice(start, end)).join('&')}`;
 }
 
-/** The decoded name of the parameter in `url` between `start` and `end`. */
-function paramName(url: string, start: number, end: number): string {
-  let eq = url.indexOf('=', start);
-  if (eq < 0 || eq > end) eq = end;
-  const raw = url.slice(start, eq);
-  if (!raw.includes('%')) return raw;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
-
 /**
- * Whether any parameter name from `from` on may be a credential: one of CREDENTIAL_PARAMS, or an
- * encoded name (decoded by the slow path). Values are not looked at, so the common OData URL — every
- * value percent-encoded, no credential — is answered by this scan alone, without allocating.
+ * Whether any parameter name from `from` on may be a credential (auth/credential-params.ts), or is
+ * encoded and must be decoded to tell. OData options (`$filter`, …) are skipped without allocating,
+ * so the common OData URL — no credential — is answered by this scan alone.
  */
 function namesCredential(url: string, from: number): boolean {
   for (let start = from; start <= url.length; ) {
     let end = url.indexOf('&', start);
     if (end < 0) end = url.length;
-    let eq = url.indexOf('=', start);
-    if (eq < 0 || eq > end) eq = end;
-    for (const name of CREDENTIAL_PARAMS) {
-      if (eq - start === name.length && url.startsWith(name, start)) return true;
+    if (url.charCodeAt(start) !== 36 /* $ */) {
+      let eq = url.indexOf('=', start);
+      if (eq < 0 || eq > end) eq = end;
+      if (isCredentialParam(decodedParamName(url.slice(start, eq)))) return true;
     }
-    const percent = url.indexOf('%', start);
-    if (percent >= 0 && percent < eq) return true;
     start = end + 1;
   }
   return false;

@@ -3,6 +3,7 @@ import { type HeaderValue, isPromiseLike, type MaybePromise, whenReady } from '@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
 import type { UsageTracker } from '../api-keys/usage-tracker.js';
 import { enforceAccess } from '../auth/authenticate.js';
+import { queryCredential } from '../auth/credential-params.js';
 import { AppError } from '../errors/app-error.js';
 import { isSigned } from './is-signed.js';
 import type { SignatureOutcome, SignatureVerifier } from './verifier.js';
@@ -71,8 +72,7 @@ function authenticateSigned(
   verifier: SignatureVerifier,
   bodyLimit: number,
 ): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-  const query = request.query as Record<string, unknown> | undefined;
-  if (request.headers.authorization !== undefined || query?.apikey !== undefined) {
+  if (request.headers.authorization !== undefined || queryCredential(request.query) !== undefined) {
     throw new AppError('ambiguous_credentials', 'Send one credential: a signature or a bearer key, not both');
   }
   if (Number(request.headers['content-length']) > bodyLimit) {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import { isCredentialParam, parseQuery } from '../../src/auth/credential-params.js';
 import { bootstrapAdmin } from '../../src/bootstrap.js';
 import { ManualClock } from '../../src/config/clock.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
@@ -81,6 +82,27 @@ export function bearer(token: string): { authorization: string } {
 }
 
 /**
+ * Credentials a test sends: the Authorization bearer value and every query parameter the server
+ * reads as a credential, in whatever spelling (auth/credential-params.ts decides, as for the server).
+ */
+function recordSentCredentials(opts: InjectOptions): void {
+  const auth = opts.headers?.authorization;
+  if (typeof auth === 'string') {
+    const value = /^Bearer +(\S+)/i.exec(auth)?.[1];
+    if (value) recordSecret(value.includes('.') ? 'session-token' : 'api-key', value);
+  }
+  const url = typeof opts.url === 'string' ? opts.url : '';
+  const q = url.indexOf('?');
+  if (q < 0) return;
+  for (const [name, value] of Object.entries(parseQuery(url.slice(q + 1)))) {
+    if (!isCredentialParam(name)) continue;
+    for (const v of [value].flat()) {
+      if (typeof v === 'string') recordSecret(v.includes('.') ? 'session-token' : 'api-key', v);
+    }
+  }
+}
+
+/**
  * Records the secrets of every exchange through `app.inject` (passwords sent; tokens, keys and
  * signing secrets returned) for the suite-wide "no secret in any log line" scan (secret-ledger.ts).
  */
@@ -91,6 +113,7 @@ function recordSecrets(app: FastifyInstance, config: Config): void {
   const recording = (options?: InjectOptions | string): unknown => {
     if (options === undefined) return inject();
     const opts = typeof options === 'string' ? { url: options } : options;
+    recordSentCredentials(opts);
     if (typeof opts.payload === 'object' && opts.payload !== null) recordRequestSecrets(opts.payload);
     else if (typeof opts.payload === 'string' && opts.payload.includes('assword')) {
       try {
