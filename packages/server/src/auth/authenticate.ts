@@ -62,7 +62,12 @@ function authenticationHook(authenticator: Authenticator, access: RouteAccess): 
       return done(error as Error);
     }
     if (!credential) return settle(null, false);
-    const cached = authenticator.resolveCached(credential);
+    let cached: Principal | null | undefined;
+    try {
+      cached = authenticator.resolveCached(credential);
+    } catch (error) {
+      return done(error as Error);
+    }
     if (cached !== undefined) return settle(cached, true);
     authenticator.resolve(credential).then(
       (principal) => settle(principal, true),
@@ -81,8 +86,15 @@ export function enforceAccess(access: RouteAccess, principal: Principal | null):
     throw new AppError(
       principal.via === 'session' ? 'forbidden' : 'unauthorized',
       access.via.includes('session')
-        ? 'This endpoint requires a session token'
-        : 'Credential type not accepted here',
+        ? 'This endpoint requires a session token: log in with a password (POST /login_) and send the token'
+        : `This endpoint does not accept ${principal.via === 'api-key' ? 'API keys' : 'signed requests'}`,
+      access.via.includes('session')
+        ? {
+            challenge: {
+              wwwAuthenticate: 'Bearer realm="mooring", error="insufficient_user_authentication"',
+            },
+          }
+        : undefined,
     );
   }
   if (access.admin && !principal.isAdmin) {

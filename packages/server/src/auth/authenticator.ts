@@ -4,6 +4,7 @@ import { hashApiKey, sameHash } from '../api-keys/key-hash.js';
 import { limitsFromColumns } from '../api-keys/limits.js';
 import type { UsageTracker } from '../api-keys/usage-tracker.js';
 import type { AppContext } from '../context.js';
+import { AppError } from '../errors/app-error.js';
 import { resolveSessionToken } from '../sessions/sessions.service.js';
 import type { CachedCredential, CredentialCache } from './credential-cache.js';
 import type { PresentedCredential } from './credentials.js';
@@ -48,11 +49,15 @@ export class Authenticator {
     return cached === undefined ? undefined : this.accept(cached, credential);
   }
 
-  /** A verified key as this request presented it: signing-only and header-only keys refuse some forms. */
+  /**
+   * A verified key as this request presented it: signing-only and header-only keys refuse some
+   * forms. The caller has proven it holds a valid key, so the refusal says what to do instead
+   * (no oracle is opened: only the key's holder can get this far).
+   */
   private accept(found: CachedCredential | null, credential: PresentedCredential): Principal | null {
     if (!found) return null;
-    if (found.requiresSignature) return null;
-    if (found.headerOnly && credential.transport === 'query') return null;
+    if (found.requiresSignature) throw signatureRequired(credential.value);
+    if (found.headerOnly && credential.transport === 'query') throw headerRequired();
     if (found.principal.apiKeyId !== undefined) this.usage.record(found.principal.apiKeyId);
     return found.principal;
   }
@@ -97,6 +102,29 @@ export class Authenticator {
     this.cache.set(this.keyCacheId(value), credential);
     return credential;
   }
+}
+
+function signatureRequired(key: string): AppError {
+  // The key's holder may learn its own public id: it is the `keyid` to sign with.
+  const keyId = parseApiKey(key)?.publicId;
+  return new AppError(
+    'unauthorized',
+    'This key signs requests: send an RFC 9421 signature with its key id, not the key itself (docs/signatures.md)',
+    {
+      challenge: {
+        wwwAuthenticate: 'Signature realm="mooring"',
+        acceptSignature: `sig1=("@method" "@authority" "@path");created;nonce${keyId ? `;keyid="${keyId}"` : ''}`,
+      },
+    },
+  );
+}
+
+function headerRequired(): AppError {
+  return new AppError(
+    'unauthorized',
+    'This key is accepted in the Authorization header only: send "Authorization: Bearer <key>"',
+    { challenge: { wwwAuthenticate: 'Bearer realm="mooring", error="invalid_request"' } },
+  );
 }
 
 /** JWTs always contain dots; API keys never do (docs/key-format.md). */

@@ -10,11 +10,22 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   /** Seconds, for `rate_limited`: becomes the `Retry-After` header. */
   readonly retryAfter: number | undefined;
+  /**
+   * For a 401 the caller can act on: the `WWW-Authenticate` challenge (RFC 9110 §11.6.1, RFC 6750
+   * §3, RFC 9470) and, for signatures, `Accept-Signature` (RFC 9421 §5.1). Without it a 401 gets
+   * the plain Bearer challenge.
+   */
+  readonly challenge: { readonly wwwAuthenticate: string; readonly acceptSignature?: string } | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfter?: number }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfter?: number; challenge?: AppError['challenge'] },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryAfter = options?.retryAfter;
+    this.challenge = options?.challenge;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { queryCredential } from '../auth/credential-params.js';
 import { AppError, isAppError } from './app-error.js';
 import { type ErrorCode, statusOf } from './codes.js';
 
@@ -14,18 +15,59 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed');
   } else {
-    request.log.info({ code: appError.code, status }, 'request refused');
+    // The message is safe to log by AppError's contract; it is the reason the caller also reads.
+    request.log.info(
+      { code: appError.code, status, reason: appError.message || undefined },
+      'request refused',
+    );
   }
   const message = status >= 500 ? 'Internal server error' : appError.message;
   if (appError.retryAfter !== undefined)
     reply.header('retry-after', String(Math.max(1, appError.retryAfter)));
+  if (status === 401) setChallenge(request, reply, appError);
   reply.code(status);
   if (reply.request.routeOptions.config.wire === 'mooring' || isMooringPath(request.url)) {
-    return reply.send({ error: { code: appError.code, message, requestId: request.id } });
+    return reply.send({
+      error: { code: appError.code, message: message || UNIFORM_401, requestId: request.id },
+    });
   }
   // balena answers most 401s with an empty body; a few carry a message ("Fresh authentication token required").
   if (message === '') return reply.type('text/plain; charset=utf-8').send('');
   return reply.type('application/json; charset=utf-8').send(JSON.stringify(message));
+}
+
+/**
+ * The one message of every 401 that must not tell apart an unknown, malformed, expired or revoked
+ * credential (no oracle). balena's wire keeps its empty body; Mooring's envelope says this.
+ */
+const UNIFORM_401 = 'Not authenticated: the credential is missing, malformed, unknown, expired or revoked';
+
+/**
+ * `WWW-Authenticate` on every 401 (RFC 9110 §11.6.1). A refusal that names what the caller must do
+ * (sign, use the header, log in again) carries its own challenge; the uniform one says only that
+ * the presented token is not valid (RFC 6750 §3.1 `invalid_token`), or just the scheme when none was.
+ */
+function setChallenge(request: FastifyRequest, reply: FastifyReply, error: AppError): void {
+  if (reply.hasHeader('www-authenticate')) return;
+  if (error.challenge) {
+    reply.header('www-authenticate', error.challenge.wwwAuthenticate);
+    if (error.challenge.acceptSignature) reply.header('accept-signature', error.challenge.acceptSignature);
+    return;
+  }
+  const presented =
+    request.headers.authorization !== undefined || (request.url.includes('?') && hasQueryCredential(request));
+  reply.header(
+    'www-authenticate',
+    presented ? 'Bearer realm="mooring", error="invalid_token"' : 'Bearer realm="mooring"',
+  );
+}
+
+function hasQueryCredential(request: FastifyRequest): boolean {
+  try {
+    return queryCredential(request.query) !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 function isMooringPath(url: string): boolean {
