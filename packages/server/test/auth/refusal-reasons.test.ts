@@ -80,7 +80,7 @@ describe.each(dialects())('refusals that say why (%s)', (dialect) => {
     });
     t.clock.advance(120_000);
     const unknown = `${expired.slice(0, -4)}AAAA`;
-    const answers = [];
+    const answers: [string, number, string, unknown][] = [];
     for (const credential of [expired, unknown, 'garbage-credential-value-000', 'x.y.z-not-a-jwt']) {
       for (const url of ['/v7/application', '/mooring/v1/sessions']) {
         const res = await t.app.inject({ method: 'GET', url, headers: bearer(credential) });
