@@ -132,6 +132,7 @@ export interface KeyDetailsRow {
   readonly requires_signature: number;
   readonly signing_alg: string | null;
   readonly signing_public_key: string | null;
+  readonly rotated_to: number | null;
 }
 
 export async function findKeyDetails(db: Database, id: number): Promise<KeyDetailsRow | undefined> {
@@ -150,24 +151,74 @@ export async function findKeyDetails(db: Database, id: number): Promise<KeyDetai
       'requires_signature',
       'signing_alg',
       'signing_public_key',
+      'rotated_to',
     ])
     .where('id', '=', id)
     .executeTakeFirst();
 }
 
-/** Compare-and-swap: sets the old key's expiry only if it was not rotated meanwhile. */
+/**
+ * Runs `work` in one transaction, with a `Database` whose queries belong to it (repository functions
+ * take it as their first argument like any other).
+ */
+export async function inTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
+  return db.kysely.transaction().execute((trx) => work({ ...db, kysely: trx }));
+}
+
+export interface KeyStateRow {
+  readonly id: number;
+  readonly expiry_date: number | null;
+  readonly rotated_to: number | null;
+}
+
+/**
+ * The lifetime state of keys about to be changed, inside the change's transaction. On PostgreSQL the
+ * rows are locked (`FOR UPDATE`) until it commits, so a concurrent revocation or rotation either
+ * happens before the decision (and is seen) or waits for it. SQLite runs one transaction at a time.
+ */
+export async function lockKeyStates(db: Database, ids: readonly number[]): Promise<KeyStateRow[]> {
+  if (ids.length === 0) return [];
+  const query = db.kysely
+    .selectFrom('api_key')
+    .select(['id', 'expiry_date', 'rotated_to'])
+    .where('id', 'in', [...ids]);
+  return (db.dialect === 'postgres' ? query.forUpdate() : query).execute();
+}
+
+/** A key's expiry (null = never), or undefined when the key no longer exists. */
+export async function findKeyExpiry(
+  db: Database,
+  id: number,
+): Promise<{ expiry: number | null } | undefined> {
+  const row = await db.kysely
+    .selectFrom('api_key')
+    .select('expiry_date')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && { expiry: row.expiry_date };
+}
+
+/**
+ * Compare-and-swap of a rotation: retires the old key (its successor, its new expiry) only if it is
+ * still in the state the rotation was decided on: not rotated, still alive, same expiry. Run in the
+ * transaction that inserted the successor, so a lost race rolls the successor back too.
+ */
 export async function markRotated(
   db: Database,
   id: number,
-  successor: number,
-  expiry: number,
+  expected: { expiry: number | null },
+  change: { successor: number; expiry: number },
   now: number,
 ): Promise<boolean> {
-  const result = await db.kysely
+  let query = db.kysely
     .updateTable('api_key')
-    .set({ rotated_to: successor, expiry_date: expiry, modified_at: now })
+    .set({ rotated_to: change.successor, expiry_date: change.expiry, modified_at: now })
     .where('id', '=', id)
-    .where('rotated_to', 'is', null)
-    .executeTakeFirst();
+    .where('rotated_to', 'is', null);
+  query =
+    expected.expiry === null
+      ? query.where('expiry_date', 'is', null)
+      : query.where('expiry_date', '=', expected.expiry).where('expiry_date', '>', now);
+  const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

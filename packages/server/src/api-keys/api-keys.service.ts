@@ -3,6 +3,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.repository.js';
 import type { KeyLimits, Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
+import type { Database } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { bindPrincipal } from '../permissions/bind.js';
 import { filterPredicate, type RowFilter, rowFilter } from '../permissions/permissions.js';
@@ -14,9 +15,18 @@ import {
   type SigningPlan,
   type SigningReveal,
 } from '../signatures/signing-settings.js';
-import { findKeyDetails, insertKey, markRotated } from './api-keys.repository.js';
+import { findKeyDetails, insertKey, inTransaction, markRotated } from './api-keys.repository.js';
 import { hashApiKey } from './key-hash.js';
-import { FULL_AREAS, limitsFromColumns, parseScopes, withinLimits } from './limits.js';
+import {
+  decideIssue,
+  decideRotation,
+  enforce,
+  freshAuthRequired,
+  type Grantor,
+  isFresh,
+} from './key-policy.js';
+import { grantorOf } from './key-updates.js';
+import { FULL_AREAS, limitsFromColumns, parseScopes } from './limits.js';
 
 export interface KeyInput {
   readonly name?: string | null;
@@ -59,7 +69,7 @@ export async function createNamedUserKey(
   const limits: KeyLimits | undefined =
     areas === null && fleetIds === null ? undefined : { areas: areas ?? FULL_AREAS, fleetIds };
   const signing = planSigning(input.signing, input.requiresSignature);
-  return issueKey(ctx, principal, {
+  return issueOne(ctx, principal, {
     kind: 'user',
     actorId: principal.actorId,
     name: input.name,
@@ -85,7 +95,7 @@ export async function createActorKey(
 ): Promise<string> {
   const resource = target.kind === 'provisioning' ? 'application' : 'device';
   const actorId = await writableActor(ctx, principal, resource, target.id);
-  const issued = await issueKey(ctx, principal, {
+  const issued = await issueOne(ctx, principal, {
     kind: target.kind,
     actorId,
     name: input.name ?? null,
@@ -114,6 +124,9 @@ export async function rotateKey(
     throw new AppError('not_found', 'No such API key');
   if (key.kind === 'user') requireFreshSession(ctx, principal);
   const now = ctx.clock.now();
+  // Rotation is final and only of a live key: an expired, revoked or rotated key has no successor.
+  const state = { expiry: key.expiry_date, rotated: key.rotated_to !== null };
+  enforce(decideRotation(state, now));
   const limits = limitsFromColumns(key.scopes, key.fleet_ids);
   // The signing mode carries over unless the caller changes it (a fresh HMAC secret either way).
   const signing =
@@ -126,28 +139,43 @@ export async function rotateKey(
         );
   if (signingChange?.requiresSignature === true && signing === undefined)
     throw new AppError('validation', 'requiresSignature needs signing settings ({ "alg": … })');
-  const issued = await issueKey(ctx, principal, {
-    kind: key.kind,
-    actorId: key.is_of__actor,
-    name: key.name,
-    description: key.description,
-    expiry: key.expiry_date,
-    limits,
-    headerOnly: key.header_only === 1,
-    signing,
-  });
-  const successor = await findSuccessorId(ctx, issued.key);
   const previousExpiry = Math.min(now + graceSeconds * 1000, key.expiry_date ?? Number.POSITIVE_INFINITY);
-  if (!(await markRotated(ctx.db, keyId, successor, previousExpiry, now))) {
-    throw new AppError('conflict', 'This key was already rotated');
-  }
+  // One transaction: the successor exists only if the compare-and-swap on the old key succeeds. Of
+  // concurrent rotations (any instance) exactly one commits; the others roll their successor back.
+  const rotated = await inTransaction(ctx.db, async (db) => {
+    const grantor = await grantorOf(ctx, db, principal, now);
+    const issued = await issueKey(ctx, db, principal, grantor, {
+      kind: key.kind,
+      actorId: key.is_of__actor,
+      name: key.name,
+      description: key.description,
+      expiry: key.expiry_date,
+      limits,
+      headerOnly: key.header_only === 1,
+      signing,
+    });
+    const swapped = await markRotated(
+      db,
+      keyId,
+      state,
+      { successor: issued.id, expiry: previousExpiry },
+      now,
+    );
+    if (!swapped) {
+      throw new AppError(
+        'conflict',
+        'This key was already rotated, or changed meanwhile: nothing was created',
+      );
+    }
+    await audit(ctx, db, principal, 'api_key.rotated', { keyId, successor: issued.id, graceSeconds });
+    return issued;
+  });
   await ctx.invalidateCredentials();
-  await audit(ctx, principal, 'api_key.rotated', { keyId, successor, graceSeconds });
   return {
-    id: successor,
-    key: issued.key,
+    id: rotated.id,
+    key: rotated.key,
     previousExpiresAt: new Date(previousExpiry).toISOString(),
-    ...(issued.signing ? { signing: issued.signing, requiresSignature: issued.requiresSignature } : {}),
+    ...(rotated.signing ? { signing: rotated.signing, requiresSignature: rotated.requiresSignature } : {}),
   };
 }
 
@@ -170,10 +198,23 @@ interface IssueRequest {
   readonly signing: SigningPlan | undefined;
 }
 
-async function issueKey(ctx: AppContext, principal: Principal, request: IssueRequest): Promise<IssuedKey> {
-  if (!withinLimits(request.limits, principal.limits)) {
-    throw new AppError('forbidden', 'A limited key cannot create a key with more rights than itself');
-  }
+/** A key on its own (creation): the grant is decided and written in one transaction. */
+async function issueOne(ctx: AppContext, principal: Principal, request: IssueRequest): Promise<IssuedKey> {
+  const now = ctx.clock.now();
+  return inTransaction(ctx.db, async (db) =>
+    issueKey(ctx, db, principal, await grantorOf(ctx, db, principal, now), request),
+  );
+}
+
+/** Every key is born here: key-policy.ts decides whether the grantor may give it this life and these rights. */
+async function issueKey(
+  ctx: AppContext,
+  db: Database,
+  principal: Principal,
+  grantor: Grantor,
+  request: IssueRequest,
+): Promise<IssuedKey & { readonly id: number }> {
+  enforce(decideIssue({ expiry: request.expiry, limits: request.limits }, grantor));
   if (request.name !== null && request.name.length > 1564)
     throw new AppError('validation', 'name is too long');
   const generated = generateApiKey(request.kind);
@@ -181,7 +222,7 @@ async function issueKey(ctx: AppContext, principal: Principal, request: IssueReq
     ? materializeSigning(ctx.keys.encryption, generated.publicId, request.signing)
     : undefined;
   const now = ctx.clock.now();
-  const id = await insertKey(ctx.db, {
+  const id = await insertKey(db, {
     isOfActor: request.actorId,
     kind: request.kind,
     publicId: generated.publicId,
@@ -197,8 +238,9 @@ async function issueKey(ctx: AppContext, principal: Principal, request: IssueReq
     now,
     signing: signing?.columns,
   });
-  await audit(ctx, principal, 'api_key.created', { keyId: id, kind: request.kind, name: request.name });
+  await audit(ctx, db, principal, 'api_key.created', { keyId: id, kind: request.kind, name: request.name });
   return {
+    id,
     key: generated.key,
     keyId: generated.publicId,
     signing: signing?.reveal,
@@ -206,23 +248,10 @@ async function issueKey(ctx: AppContext, principal: Principal, request: IssueReq
   };
 }
 
-async function findSuccessorId(ctx: AppContext, key: string): Promise<number> {
-  const row = await ctx.db.kysely
-    .selectFrom('api_key')
-    .select('id')
-    .where('key_hash', '=', hashApiKey(ctx.keys.apiKeyPepper, key))
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
 /** balena's sudo rule (COMPAT.md A5): the session's password login is recent. */
 function requireFreshSession(ctx: AppContext, principal: Principal): void {
-  if (principal.via !== 'session' || principal.authTime === undefined) {
-    throw new AppError('unauthorized', 'Fresh authentication token required');
-  }
-  if (ctx.clock.now() - principal.authTime > ctx.config.freshAuthSeconds * 1000) {
-    throw new AppError('unauthorized', 'Fresh authentication token required');
-  }
+  if (!isFresh(principal, ctx.clock.now(), ctx.config.freshAuthSeconds))
+    throw freshAuthRequired(ctx.config.freshAuthSeconds);
 }
 
 function parseExpiry(value: string | null | undefined): number | null {
@@ -316,11 +345,12 @@ async function resolveFleets(
 
 async function audit(
   ctx: AppContext,
+  db: Database,
   principal: Principal,
   type: 'api_key.created' | 'api_key.rotated',
   details: Record<string, unknown>,
-) {
-  await recordAuditEvent(ctx.db, {
+): Promise<void> {
+  await recordAuditEvent(db, {
     type,
     at: ctx.clock.now(),
     actorId: principal.actorId,

@@ -3,6 +3,7 @@ import { recordAuditEvent } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { isUniqueViolation } from '../db/errors.js';
+import type { DB } from '../db/schema.js';
 import { AppError } from '../errors/app-error.js';
 import {
   type Action,
@@ -13,7 +14,7 @@ import {
   rowFilter,
   writableFields,
 } from '../permissions/permissions.js';
-import { prepareInsert, validateUpdate } from '../resources/hooks.js';
+import { beforeUpdate, prepareInsert, validateUpdate } from '../resources/hooks.js';
 import { type FieldDef, type ResourceDef, resourceDef } from '../resources/model.js';
 import type { ParsedRequest } from './ast.js';
 import { CompileEnv, clip } from './compiler/scope.js';
@@ -125,6 +126,7 @@ export class ODataService {
     await db
       .transaction()
       .execute(async (trx) => {
+        await beforeUpdate(this.ctx, trx as unknown as Kysely<DB>, def.name, ids, values, principal);
         await trx
           .updateTable(def.table)
           .set({ ...toColumns(def, values), modified_at: now })

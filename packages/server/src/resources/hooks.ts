@@ -1,5 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { checkKeyUpdate } from '../api-keys/key-updates.js';
+import type { Principal } from '../auth/principal.js';
+import type { AppContext } from '../context.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors/app-error.js';
 
@@ -163,6 +166,23 @@ export function validateUpdate(resource: string, values: Values): void {
   if (resource === 'api_key' && 'name' in values && (values.name === null || values.name === '')) {
     throw invalid('A key name cannot be empty');
   }
+}
+
+/**
+ * Rules that need the rows being changed and who changes them: every update of /v7 (PATCH, and PUT on
+ * an existing row) calls this inside its transaction, after the permission filter chose `ids` and
+ * before the UPDATE, so a refusal rolls everything back. api_key: a key never outlives or outranks
+ * what it was given (api-keys/key-policy.ts).
+ */
+export async function beforeUpdate(
+  ctx: AppContext,
+  trx: Kysely<DB>,
+  resource: string,
+  ids: readonly number[],
+  values: Values,
+  principal: Principal | null,
+): Promise<void> {
+  if (resource === 'api_key') await checkKeyUpdate(ctx, { ...ctx.db, kysely: trx }, ids, values, principal);
 }
 
 async function newActor(trx: Kysely<DB>, now: number): Promise<number> {
