@@ -117,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await bus.close();
   });
   const odata = new ODataService(ctx);
+  app.addHook('onClose', () => odata.close());
   app.decorate('mooring', { cache, usage, ctx, odata, routes });
 
   const limiters: LoginLimiters = {

@@ -31,6 +31,10 @@ export interface Config {
   readonly maxHeaderBytes: number;
   /** Request throttling (docs/adr/0003-rate-limits.md); a limit of 0 switches that limiter off. */
   readonly rateLimit: RateLimitConfig;
+  /** Time limit of a guarded OData read by a user (docs/threat-model.md); 503 when reached. */
+  readonly odataTimeoutMs: number;
+  /** The same for anonymous callers and device or provisioning keys. */
+  readonly odataAnonymousTimeoutMs: number;
 }
 
 export interface RateLimitConfig {
@@ -146,6 +150,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       authFailures: integer(get, 'MOORING_AUTH_FAILURE_LIMIT', 100, 0, 1_000_000),
       authFailureWindowSeconds: integer(get, 'MOORING_AUTH_FAILURE_WINDOW_SECONDS', 300, 1, 86_400),
     }),
+    odataTimeoutMs: integer(get, 'MOORING_ODATA_TIMEOUT_MS', 10_000, 10, 600_000),
+    odataAnonymousTimeoutMs: integer(get, 'MOORING_ODATA_ANONYMOUS_TIMEOUT_MS', 2000, 10, 600_000),
   });
 }
 

@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   validation: 400,
   odata_syntax: 400,
   odata_unknown: 400,
+  /** An OData read over its tier's static budget (odata/query-cost.ts). */
+  query_too_expensive: 400,
   invalid_json: 400,
   ambiguous_credentials: 400,
   unauthorized: 401,
@@ -21,6 +23,8 @@ export const ERROR_CODES = {
   header_too_large: 431,
   internal: 500,
   unavailable: 503,
+  /** An OData read stopped by its time limit, or refused while its tier's share is busy. */
+  query_timeout: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -20,11 +20,13 @@ import type { ParsedRequest } from './ast.js';
 import { CompileEnv, clip } from './compiler/scope.js';
 import { rootWhere } from './compiler/select.js';
 import { parseODataUrl } from './parse-url.js';
-import { PlanCache, runPlan, runRows } from './plan-cache.js';
+import { type Plan, PlanCache, runPlan, runRows } from './plan-cache.js';
+import { ReadGuard } from './read-guard.js';
 import { ReadPlanner } from './read-planner.js';
 import type { ArrayRow, RowMapper } from './row-mapper.js';
 import type { RowSerializer } from './row-serializer.js';
 import { Fragment, joinSql } from './sql/fragment.js';
+import type { ReaderResult } from './sqlite-reader.js';
 
 type DynamicDb = Record<string, Record<string, unknown>>;
 type Values = Record<string, unknown>;
@@ -36,9 +38,22 @@ export class ODataService {
   /** Exact URL → parsed request and per-principal-shape plan (the steady state of polling clients). */
   readonly reads: ReadPlanner;
 
+  /** Runs the reads the planner marks as guarded: time limit, worker thread, per-tier share. */
+  readonly guard: ReadGuard;
+
   constructor(private readonly ctx: AppContext) {
+    // First: guarded SQLite plans call the deadline function it registers, even to be prepared.
+    this.guard = new ReadGuard(ctx.db, {
+      userTimeoutMs: ctx.config.odataTimeoutMs,
+      anonymousTimeoutMs: ctx.config.odataAnonymousTimeoutMs,
+    });
     this.plans = new PlanCache(ctx.db);
     this.reads = new ReadPlanner(this.plans, ctx.db.dialect);
+  }
+
+  /** Stops the guard's worker threads. */
+  close(): Promise<void> {
+    return this.guard.close();
   }
 
   /**
@@ -47,7 +62,12 @@ export class ODataService {
    * the hot path creates no promise; on PostgreSQL it is a promise of the same text.
    */
   readJson(url: string, principal: Principal | null): string | Promise<string> {
-    const { count, plan, values } = this.prepareRead(url, principal);
+    const { count, plan, values, read } = this.prepareRead(url, principal);
+    if (read.guarded) {
+      return this.guard
+        .run(plan, values, read.tier)
+        .then((r) => ('json' in r ? `{"d":${r.json}}` : `{"d":${answerText(plan, count, r.rows)}}`));
+    }
     if (plan.jsonStatement) return `{"d":${plan.jsonStatement.get(...values) as string}}`;
     const answer = (rows: readonly ArrayRow[]): string =>
       `{"d":${count ? countOf(rows) : (plan.serialize as RowSerializer)(rows)}}`;
@@ -57,16 +77,19 @@ export class ODataService {
 
   /** `GET /v7/…` → `{ d: rows }` or `{ d: count }`. `url` is the path after `/v7`, still encoded. */
   async read(url: string, principal: Principal | null): Promise<{ d: unknown }> {
-    const { count, plan, values } = this.prepareRead(url, principal);
-    const rows = await runRows(this.ctx.db, plan, values);
+    const { count, plan, values, read } = this.prepareRead(url, principal);
+    const rows = read.guarded
+      ? await this.guard.run(plan, values, read.tier, true).then(guardedRows)
+      : await runRows(this.ctx.db, plan, values);
     return { d: count ? countOf(rows) : (plan.map as RowMapper)(rows) };
   }
 
   /** The plan of a read and its bound values; refused when the principal may never read the resource. */
   private prepareRead(url: string, principal: Principal | null) {
-    const { request, def, plan } = this.reads.prepare(url, principal);
+    const read = this.reads.prepare(url, principal);
+    const { request, def, plan } = read;
     if (!plan) throw denied(principal, `read ${def.name}`);
-    return { count: request.count, plan, values: plan.bind(request.params, principal) };
+    return { count: request.count, plan, values: plan.bind(request.params, principal), read };
   }
 
   /** `POST /v7/<resource>` → the created entity (as a GET would return it) and its id. */
@@ -365,6 +388,16 @@ function rethrowConflict(def: ResourceDef) {
         : 'Unique key constraint violated';
     throw new AppError('conflict', text, { cause: new Error(`unique violation on ${def.name}`) });
   };
+}
+
+/** A guarded read's rows (asked for as rows, so never the JSON text of a wrapped plan). */
+function guardedRows(result: ReaderResult): readonly ArrayRow[] {
+  if ('rows' in result) return result.rows;
+  throw new Error('rows were asked for');
+}
+
+function answerText(plan: Plan, count: boolean, rows: readonly ArrayRow[]): string {
+  return count ? String(countOf(rows)) : (plan.serialize as RowSerializer)(rows);
 }
 
 /** The number a `/$count` read answers with. */

@@ -22,6 +22,11 @@ export class CompileEnv {
   constructor(
     readonly dialect: DialectName,
     readonly principal: Principal | null,
+    /**
+     * A guarded read (odata/read-guard.ts): on SQLite every row source also calls the
+     * {@link DEADLINE_FUNCTION}, which aborts the statement once its time is up.
+     */
+    readonly guarded = false,
   ) {}
 
   scope(def: ResourceDef): Scope {
@@ -34,9 +39,19 @@ export class CompileEnv {
    * `point` for a root query pinned to one row (compiler/pinned.ts).
    */
   readable(scope: Scope, form: PredicateForm = 'scan'): Fragment {
-    return filterPredicate(rowFilter(scope.def.name, 'read', this.principal), scope.alias, form);
+    const predicate = filterPredicate(rowFilter(scope.def.name, 'read', this.principal), scope.alias, form);
+    // Every table occurrence filters through here, so each row any level reads ticks the deadline.
+    return this.guarded && this.dialect === 'sqlite' ? sql`(${predicate}) AND ${DEADLINE_CALL}` : predicate;
   }
 }
+
+/**
+ * SQLite has no statement timeout and better-sqlite3 no interrupt: a guarded read calls this
+ * function for every row it reads, and the function throws once the read's deadline has passed,
+ * which aborts the statement (odata/sqlite-deadline.ts registers it on each connection).
+ */
+export const DEADLINE_FUNCTION = 'mooring_deadline';
+const DEADLINE_CALL = new Fragment(`${DEADLINE_FUNCTION}()`);
 
 export type ValueType = 'int' | 'num' | 'str' | 'bool' | 'date' | 'json';
 
