@@ -60,7 +60,7 @@ const HOUR = 3_600_000;
 /** Builds the HTTP application. `main.ts` alone listens; tests use `app.inject()` or listen on port 0. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const cache = new CredentialCache(deps.clock);
-  const bus = new InvalidationBus(deps.db, () => cache.clear(), deps.logger);
+  const bus = new InvalidationBus(deps.db, cache, deps.logger);
   const ctx: AppContext = {
     config: deps.config,
     db: deps.db,

@@ -1,12 +1,14 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { systemClock } from './config/clock.js';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
 import { deriveKeys, loadMasterSecret } from './config/secrets.js';
 import { type Database, type DialectName, openDatabase } from './db/database.js';
+import { databaseUnavailability } from './db/errors.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './http/logger.js';
 
@@ -16,6 +18,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface RunningServer {
   readonly url: string;
   readonly dialect: DialectName;
+  readonly logger: Logger;
   /** Stops accepting requests, finishes the ones in flight and closes the database. */
   close(signal?: string): Promise<void>;
 }
@@ -32,7 +35,7 @@ export async function startServer(
   const logger = createLogger(config.logLevel);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const keys = deriveKeys(loadMasterSecret(config));
-  const db = openConfiguredDatabase(config);
+  const db = openConfiguredDatabase(config, logger);
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
@@ -53,6 +56,7 @@ export async function startServer(
   return {
     url: address,
     dialect: db.dialect,
+    logger,
     close: async (signal?: string) => {
       logger.info({ signal }, 'shutting down');
       await app.close();
@@ -73,10 +77,40 @@ export async function migrateDatabase(env: Env): Promise<{ applied: string[]; di
   }
 }
 
-function openConfiguredDatabase(config: Config): Database {
+function openConfiguredDatabase(config: Config, logger?: Logger): Database {
   return config.databaseUrl === undefined
     ? openDatabase({ dialect: 'sqlite', file: join(config.dataDir, 'mooring.sqlite') })
-    : openDatabase({ dialect: 'postgres', connectionString: config.databaseUrl });
+    : openDatabase({
+        dialect: 'postgres',
+        connectionString: config.databaseUrl,
+        timeouts: config.databaseTimeouts,
+        // An idle pooled connection whose backend went away (a database restart): the pool has
+        // already dropped it and the next request opens another.
+        onConnectionError: (err) => logger?.warn({ err }, 'idle database connection lost'),
+      });
+}
+
+/**
+ * The last line of defence, for the server process only (never inside tests or the CLI's other
+ * commands): an error that escaped every handler. A database connection failure that escaped is a
+ * bug to fix, but no reason to take down an instance that answers 503 until the database is back;
+ * anything else leaves the process in an unknown state, so it exits (status 1) for the supervisor
+ * to restart it, as Node would have.
+ */
+export function installProcessSafetyNet(logger: Logger): void {
+  const escaped = (kind: string) => (error: unknown) => {
+    if (databaseUnavailability(error)) {
+      logger.error(
+        { err: error },
+        `${kind}: database connection error not handled where it arose; kept running`,
+      );
+      return;
+    }
+    logger.fatal({ err: error }, `${kind}: exiting`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', escaped('uncaught exception'));
+  process.on('unhandledRejection', escaped('unhandled rejection'));
 }
 
 /** The process entry: configuration errors exit with status 2 and a message naming the variable. */
@@ -91,8 +125,15 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  installProcessSafetyNet(server.logger);
   const shutdown = async (signal: string): Promise<void> => {
-    await server.close(signal);
+    try {
+      await server.close(signal);
+    } catch (error) {
+      // E.g. the last usage flush while the database is away: logged, and the exit says so.
+      server.logger.error({ err: error }, 'shutdown incomplete');
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.once('SIGINT', (s) => void shutdown(s));

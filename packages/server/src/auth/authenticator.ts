@@ -68,14 +68,20 @@ export class Authenticator {
 
   /** A session token not in the cache: verified against the sessions table, then cached. */
   private async verifySession(token: string): Promise<Principal | null> {
+    // Read before the lookup: a revocation noticed while it runs keeps its result out of the cache.
+    const since = this.cache.generation;
     const resolved = await resolveSessionToken(this.ctx, token);
     if (resolved) {
-      this.cache.set(sessionCacheId(token), {
-        principal: resolved.principal,
-        expiresAt: resolved.expiresAt,
-        headerOnly: true,
-        requiresSignature: false,
-      });
+      this.cache.set(
+        sessionCacheId(token),
+        {
+          principal: resolved.principal,
+          expiresAt: resolved.expiresAt,
+          headerOnly: true,
+          requiresSignature: false,
+        },
+        since,
+      );
     }
     return resolved?.principal ?? null;
   }
@@ -86,6 +92,8 @@ export class Authenticator {
     // A Mooring-looking key with a bad checksum is refused before any database access.
     if (!parsed && value.startsWith('mk_')) return null;
     const hash = hashApiKey(this.ctx.keys.apiKeyPepper, value);
+    // Read before the lookup: a revocation noticed while it runs keeps its result out of the cache.
+    const since = this.cache.generation;
     const row = parsed
       ? await findKeyByPublicId(this.ctx.db, parsed.publicId)
       : await findKeyByHash(this.ctx.db, hash);
@@ -99,7 +107,7 @@ export class Authenticator {
       headerOnly: row.header_only === 1,
       requiresSignature: row.requires_signature === 1,
     };
-    this.cache.set(this.keyCacheId(value), credential);
+    this.cache.set(this.keyCacheId(value), credential, since);
     return credential;
   }
 }

@@ -8,6 +8,8 @@ export interface Config {
   readonly dataDir: string;
   /** `postgres://…` when scaled out; undefined means the embedded SQLite database in `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /** PostgreSQL connect, pool-acquisition and statement time limits (503 when one trips). */
+  readonly databaseTimeouts: DatabaseTimeoutConfig;
   /** Master secret from configuration; undefined means "generate/read `<dataDir>/secret`" (SQLite only). */
   readonly secret: string | undefined;
   readonly adminPassword: string | undefined;
@@ -35,6 +37,13 @@ export interface Config {
   readonly odataTimeoutMs: number;
   /** The same for anonymous callers and device or provisioning keys. */
   readonly odataAnonymousTimeoutMs: number;
+}
+
+/** See db/database.ts `DatabaseTimeouts`; README "Timeouts". */
+export interface DatabaseTimeoutConfig {
+  readonly connectMs: number;
+  readonly acquireMs: number;
+  readonly statementMs: number;
 }
 
 export interface RateLimitConfig {
@@ -117,6 +126,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     port: integer(get, 'MOORING_PORT', 8080, 0, 65_535),
     dataDir: resolve(cwd, get('MOORING_DATA_DIR') ?? './data'),
     databaseUrl,
+    databaseTimeouts: Object.freeze({
+      connectMs: integer(get, 'MOORING_DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+      acquireMs: integer(get, 'MOORING_DATABASE_ACQUIRE_TIMEOUT_MS', 5000, 100, 600_000),
+      statementMs: integer(get, 'MOORING_DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    }),
     secret,
     adminPassword,
     adminEmail,

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -16,8 +17,18 @@ export interface Database {
    * theirs synchronously through it. Statements from here are never switched to raw/pluck mode.
    */
   readonly statements: StatementCache | undefined;
-  /** The pg pool (PostgreSQL only): used for LISTEN/NOTIFY and named prepared statements. */
+  /** The pg pool (PostgreSQL only): named prepared statements and plain queries. */
   readonly pool: pg.Pool | undefined;
+  /**
+   * PostgreSQL only: a connection of its own, outside the pool, with the pool's settings (LISTEN).
+   * Returned unconnected: attach an 'error' listener before `connect()`, and end it when done.
+   */
+  readonly createClient: (() => pg.Client) | undefined;
+  /**
+   * Whether the database answers a trivial query now, within the connection and statement timeouts
+   * (readiness checks). Never throws.
+   */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -29,7 +40,32 @@ export type DatabaseOptions =
       /** Isolates tests: every connection sets this search_path. */
       readonly schema?: string;
       readonly maxConnections?: number;
+      readonly timeouts?: Partial<DatabaseTimeouts>;
+      /** Told about connection errors nobody was waiting on (an idle pooled client's backend died). */
+      readonly onConnectionError?: (error: Error) => void;
     };
+
+/** PostgreSQL time limits (config: MOORING_DATABASE_*_TIMEOUT_MS); each trip answers 503. */
+export interface DatabaseTimeouts {
+  /** Establishing one connection (TCP, TLS, authentication). */
+  readonly connectMs: number;
+  /** Waiting for a pooled connection, including establishing a new one. */
+  readonly acquireMs: number;
+  /**
+   * Any statement: PostgreSQL's `statement_timeout` on every connection, and a client-side guard
+   * {@link STALL_GRACE_MS} later for a server that cannot even cancel (frozen, partitioned).
+   */
+  readonly statementMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = Object.freeze({
+  connectMs: 5000,
+  acquireMs: 5000,
+  statementMs: 10_000,
+});
+
+/** How long after its own statement_timeout a silent server is given up on (the cancel's round trip). */
+export const STALL_GRACE_MS = 1000;
 
 // int8 (COUNT(*), bigint epoch-ms timestamps) arrives as a string by default; our values fit in a double.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
@@ -53,14 +89,57 @@ export function openDatabase(options: DatabaseOptions): Database {
       sqlite,
       statements,
       pool: undefined,
+      createClient: undefined,
+      ping: async () => {
+        try {
+          sqlite.prepare('SELECT 1').get();
+          return true;
+        } catch {
+          return false;
+        }
+      },
       close: () => kysely.destroy(),
     };
   }
-  const pool = new pg.Pool({
+  return openPostgres(options);
+}
+
+function openPostgres(options: Extract<DatabaseOptions, { dialect: 'postgres' }>): Database {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const onConnectionError = options.onConnectionError ?? (() => undefined);
+  const connection: pg.ClientConfig = {
     connectionString: options.connectionString,
-    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: timeouts.connectMs,
+    // Enforced by the server: it cancels the statement (57014) and the connection stays usable.
+    statement_timeout: timeouts.statementMs,
+    // Dead peers (a crashed host, a dropped NAT entry) surface as errors instead of silence.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  };
+  const pool = new pg.Pool({
+    ...connection,
+    application_name: 'mooring',
+    max: options.maxConnections ?? 10,
+    // pg-pool bounds the wait for a free client with this, and the connection it opens for a waiter.
+    connectionTimeoutMillis: Math.min(timeouts.acquireMs, timeouts.connectMs),
   });
+  // An idle client whose backend goes away (a database restart, pg_terminate_backend) is dropped
+  // by the pool, which then emits 'error': without a listener that is an uncaught exception and
+  // the process dies. The next request simply gets a fresh connection.
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => {
+    // A client's 'error' while it is checked out between two queries (inside a transaction) has no
+    // pool listener either. The holder learns of it from its next query; the pool drops the client
+    // on release because it is no longer queryable.
+    client.on('error', () => undefined);
+  });
+  // The client-side guard: a checked-out connection on which the server stays silent longer than
+  // any statement may run is abandoned, so a frozen server (SIGSTOP, a partition) turns into
+  // errors (→ 503) instead of requests hanging until TCP gives up, minutes later.
+  const stallMs = timeouts.statementMs + STALL_GRACE_MS;
+  pool.on('acquire', (client) => armStallGuard(client, stallMs));
+  pool.on('release', (_error, client) => armStallGuard(client, 0));
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,
@@ -68,8 +147,45 @@ export function openDatabase(options: DatabaseOptions): Database {
     sqlite: undefined,
     statements: undefined,
     pool,
+    createClient: () => new pg.Client({ ...connection, application_name: 'mooring-listener' }),
+    ping: async () => {
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
     close: () => kysely.destroy(),
   };
+}
+
+/** Error of a connection abandoned by the stall guard (mapped to 503 by db/errors.ts). */
+export class DatabaseStalled extends Error {
+  override readonly name = 'DatabaseStalled';
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`the database sent nothing for ${ms} ms; connection abandoned`);
+  }
+}
+
+/**
+ * Node's socket inactivity timer: reset by every byte either way, so it measures silence, not the
+ * length of a result. Armed while a pooled client is checked out, disarmed (0) when it comes back.
+ */
+function armStallGuard(client: pg.PoolClient, ms: number): void {
+  const socket = (client as unknown as { connection?: { stream?: Socket } }).connection?.stream;
+  if (!(socket instanceof Socket)) return;
+  if (ms === 0) {
+    socket.setTimeout(0);
+    return;
+  }
+  socket.setTimeout(ms);
+  if (socket.listenerCount('timeout') === 0) {
+    // Destroying with an error fails the query in flight (and any queued behind it) with that
+    // error, marks the client unqueryable and lets the pool discard it on release.
+    socket.on('timeout', () => socket.destroy(new DatabaseStalled(ms)));
+  }
 }
 
 /**

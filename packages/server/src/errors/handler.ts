@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { queryCredential } from '../auth/credential-params.js';
+import { databaseUnavailability } from '../db/errors.js';
 import { AppError, isAppError } from './app-error.js';
 import { type ErrorCode, statusOf } from './codes.js';
 
@@ -12,7 +13,10 @@ import { type ErrorCode, statusOf } from './codes.js';
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = toAppError(error);
   const status = statusOf(appError.code);
-  if (status >= 500) {
+  if (status === 503) {
+    // Expected while the database restarts: one line per request, not a stack trace each.
+    request.log.warn({ code: appError.code, reason: describeCause(error) }, 'request unavailable');
+  } else if (status >= 500) {
     request.log.error({ err: error }, 'request failed');
   } else {
     // The message is safe to log by AppError's contract; it is the reason the caller also reads.
@@ -21,7 +25,9 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
       'request refused',
     );
   }
-  const message = status >= 500 ? 'Internal server error' : appError.message;
+  // A 503's AppError message is written for the caller ("retry shortly"); other 5xx say nothing.
+  const message =
+    status === 503 ? appError.message : status >= 500 ? 'Internal server error' : appError.message;
   if (appError.retryAfter !== undefined)
     reply.header('retry-after', String(Math.max(1, appError.retryAfter)));
   if (status === 401) setChallenge(request, reply, appError);
@@ -77,6 +83,14 @@ function isMooringPath(url: string): boolean {
 /** Maps Fastify's own errors (body parsing, validation, limits) onto our codes. */
 function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
+  // A database that is away, frozen or busy: the request may succeed later (db/errors.ts decides).
+  const unavailable = databaseUnavailability(error);
+  if (unavailable) {
+    return new AppError('unavailable', 'The database is not available right now; retry shortly', {
+      retryAfter: unavailable.retryAfter,
+      cause: error,
+    });
+  }
   const fe = error as Partial<FastifyError> | undefined;
   if (fe && typeof fe === 'object') {
     if (fe.validation) {
@@ -99,6 +113,14 @@ function toAppError(error: unknown): AppError {
     }
   }
   return new AppError('internal', 'Internal server error', { cause: error });
+}
+
+/** The driver's message of what made a request unavailable (never a secret: no SQL, no values). */
+function describeCause(error: unknown): string | undefined {
+  const cause = isAppError(error) ? error.cause : error;
+  if (cause === undefined) return isAppError(error) ? error.message : undefined;
+  const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
+  return [code, message].filter((part) => typeof part === 'string').join(': ') || undefined;
 }
 
 function codeForStatus(status: number): ErrorCode {
