@@ -10,7 +10,7 @@ import { CredentialCache } from './auth/credential-cache.js';
 import { parseQuery } from './auth/credential-params.js';
 import { InvalidationBus } from './auth/invalidation-bus.js';
 import type { LoginLimiters } from './auth/login.service.js';
-import { RateLimiter } from './auth/rate-limiter.js';
+import { createLoginLimiters } from './auth/password-attempts.js';
 import { createThrottles, registerThrottling } from './auth/throttle.js';
 import type { Clock } from './config/clock.js';
 import type { Config } from './config/config.js';
@@ -54,8 +54,6 @@ export interface AppDeps {
   /** The dashboard's build folder; defaults to packages/dashboard/dist. */
   readonly dashboardDir?: string;
 }
-
-const HOUR = 3_600_000;
 
 /** Builds the HTTP application. `main.ts` alone listens; tests use `app.inject()` or listen on port 0. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -120,14 +118,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', () => odata.close());
   app.decorate('mooring', { cache, usage, ctx, odata, routes });
 
-  const limiters: LoginLimiters = {
-    perUsername: new RateLimiter({ limit: 10, windowMs: 2 * HOUR, blockMs: HOUR }, deps.clock),
-    perIpFailures: new RateLimiter({ limit: 50, windowMs: HOUR / 4, blockMs: HOUR / 4 }, deps.clock),
-  };
+  // One budget per password for /login_, the password change and re-authentication.
+  const limiters: LoginLimiters = createLoginLimiters(deps.clock);
   // Before every route: the OpenAPI generator collects routes as they are added.
   await registerOpenApi(app);
   registerAuthRoutes(app, ctx, limiters);
-  registerSessionRoutes(app, ctx);
+  registerSessionRoutes(app, ctx, limiters);
   registerAdminRoutes(app, ctx);
   registerODataRoutes(app, odata);
   registerApiKeyRoutes(app, ctx);

@@ -3,9 +3,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
 import { ANY_USER, SESSION_USER } from '../http/route-config.js';
 import type { ClientInfo } from '../sessions/sessions.service.js';
-import { refreshSession } from '../sessions/sessions.service.js';
-import { verifyPassword } from '../users/passwords.js';
-import { findUserById } from '../users/users.repository.js';
+import { reauthenticateSession, refreshSession } from '../sessions/sessions.service.js';
 import { type LoginLimiters, login } from './login.service.js';
 import { whoamiActor, whoamiUser } from './whoami.service.js';
 
@@ -102,15 +100,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limite
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
       const password = request.body?.password;
       if (password !== undefined) {
         // Re-stamping authTime needs the password again (COMPAT.md A3); a wrong one is a 401.
-        const user =
-          principal.userId === undefined ? undefined : await findUserById(ctx.db, principal.userId);
-        if (!user || !(await verifyPassword(user.password_hash, password)))
-          throw new AppError('unauthorized', '');
-        const token = await refreshSession(ctx, { ...principal, authTime: ctx.clock.now() });
+        const principal = principalOf(request);
+        const token = await reauthenticateSession(ctx, limiters, principal, password, clientInfo(request));
         return reply.type('text/plain; charset=utf-8').send(token);
       }
       return sendRefreshed(request, reply);

@@ -4,14 +4,9 @@ import { AppError } from '../errors/app-error.js';
 import { type ClientInfo, startSession } from '../sessions/sessions.service.js';
 import { burnPasswordCheck, verifyPassword } from '../users/passwords.js';
 import { findUserByLogin } from '../users/users.repository.js';
-import type { RateLimiter } from './rate-limiter.js';
+import { blockedFor, type LoginLimiters, perIpKey } from './password-attempts.js';
 
-export interface LoginLimiters {
-  /** Keyed on the lower-cased username: 10 attempts per 2 h, then blocked 1 h (COMPAT.md A1). */
-  readonly perUsername: RateLimiter;
-  /** Keyed on the client IP: counts failures only, so many users behind one NAT can still log in. */
-  readonly perIpFailures: RateLimiter;
-}
+export type { LoginLimiters } from './password-attempts.js';
 
 /**
  * Password login → session token. Every failure is the same `unauthorized` with an empty message
@@ -24,11 +19,9 @@ export async function login(
   client: ClientInfo,
 ): Promise<string> {
   const loginName = body.username.trim().toLowerCase();
-  const ipKey = client.ip ?? 'unknown';
-  const blocked = Math.max(
-    limiters.perUsername.retryAfter(loginName),
-    limiters.perIpFailures.retryAfter(ipKey),
-  );
+  // Undefined on loopback: per-IP counting is off there, the per-username limit still applies.
+  const ipKey = perIpKey(client);
+  const blocked = blockedFor(limiters, loginName, client);
   if (blocked > 0) {
     await audit(ctx, 'login.throttled', client, { username: loginName.slice(0, 255) });
     throw tooMany(blocked);
@@ -40,7 +33,7 @@ export async function login(
   if (user) ok = await verifyPassword(user.password_hash, body.password);
   else await burnPasswordCheck(body.password);
   if (!user || !ok || body.password === '') {
-    limiters.perIpFailures.hit(ipKey);
+    if (ipKey !== undefined) limiters.perIpFailures.hit(ipKey);
     await audit(ctx, 'login.failed', client, { username: loginName.slice(0, 255) }, user?.id, user?.actor);
     throw new AppError('unauthorized', '');
   }

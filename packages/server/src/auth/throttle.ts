@@ -70,6 +70,7 @@ function credentialKey(request: FastifyRequest): string | undefined {
   return `a${p.actorId}`;
 }
 
-function isLoopback(ip: string): boolean {
+/** The loopback interface (IPv4, IPv6, IPv4-mapped): exempt from per-IP limits, see above. */
+export function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.');
 }

@@ -35,16 +35,24 @@ export async function findSession(db: Database, id: string): Promise<SessionRow 
   return db.kysely.selectFrom('session').select(COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
-/** Compare-and-swap: only a live session is extended. Returns false if it was revoked meanwhile. */
+/**
+ * Compare-and-swap: only a live session is extended. Returns false if it was revoked meanwhile.
+ * `authTime` re-stamps the password login after the password was checked again.
+ */
 export async function extendSession(
   db: Database,
   id: string,
   expiresAt: number,
   now: number,
+  authTime?: number,
 ): Promise<boolean> {
   const result = await db.kysely
     .updateTable('session')
-    .set({ expires_at: expiresAt, last_refreshed_at: now })
+    .set({
+      expires_at: expiresAt,
+      last_refreshed_at: now,
+      ...(authTime === undefined ? {} : { auth_time: authTime }),
+    })
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();

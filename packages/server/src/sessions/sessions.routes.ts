@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { getMyAuditEvents } from '../audit/audit.service.js';
-import { principalOf } from '../auth/auth.routes.js';
+import { clientInfo, principalOf } from '../auth/auth.routes.js';
+import type { LoginLimiters } from '../auth/password-attempts.js';
 import type { AppContext } from '../context.js';
 import { ANY_USER, SESSION_USER } from '../http/route-config.js';
 import { changePassword } from '../users/users.service.js';
 import { listSessions, revokeOneSession, revokeOtherSessions } from './sessions.service.js';
 
 /** Mooring's own session management: list, revoke one, log out everywhere, change password. */
-export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext, limiters: LoginLimiters): void {
   const config = { access: SESSION_USER, wire: 'mooring' } as const;
 
   const tags = ['sessions'];
@@ -61,6 +62,8 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext): vo
       config,
       schema: {
         summary: 'Change my password (revokes my other sessions): `{revokedSessions}`',
+        description:
+          'A wrong `currentPassword` is 403 and counts against the login limits (per username and per client IP); 429 with `Retry-After` once they are reached.',
         tags,
         body: {
           type: 'object',
@@ -73,6 +76,6 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext): vo
         },
       },
     },
-    async (request) => changePassword(ctx, principalOf(request), request.body),
+    async (request) => changePassword(ctx, principalOf(request), request.body, limiters, clientInfo(request)),
   );
 }

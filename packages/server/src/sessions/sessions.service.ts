@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { recordAuditEvent } from '../audit/audit.repository.js';
+import { checkUserPassword, type LoginLimiters } from '../auth/password-attempts.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
@@ -47,18 +48,46 @@ export async function startSession(ctx: AppContext, user: UserRow, client: Clien
 
 /** A fresh token for the same session: same `authTime`, new `iat` and `exp` (COMPAT.md A3). */
 export async function refreshSession(ctx: AppContext, principal: Principal): Promise<string> {
+  return renewSession(ctx, principal, undefined);
+}
+
+/**
+ * `POST /user/v1/refresh-token` with `password` (COMPAT.md A3): the password again, under the login
+ * limits, re-stamps the session's password login. The session row is what authentication reads
+ * `authTime` from (resolveSessionToken), so it is updated with the token: a token that says "fresh"
+ * is fresh for key creation too. A wrong password is balena's empty 401.
+ */
+export async function reauthenticateSession(
+  ctx: AppContext,
+  limiters: LoginLimiters,
+  principal: Principal,
+  password: string,
+  client: ClientInfo,
+): Promise<string> {
+  const user = principal.userId === undefined ? undefined : await findUserById(ctx.db, principal.userId);
+  if (!user || principal.via !== 'session' || !(await checkUserPassword(limiters, user, password, client))) {
+    throw new AppError('unauthorized', '');
+  }
+  return renewSession(ctx, principal, ctx.clock.now());
+}
+
+async function renewSession(
+  ctx: AppContext,
+  principal: Principal,
+  reauthenticatedAt: number | undefined,
+): Promise<string> {
   if (principal.via !== 'session' || principal.sessionId === undefined || principal.userId === undefined) {
     throw new AppError('unauthorized', '');
   }
   const now = ctx.clock.now();
   const expiresAt = now + ctx.config.sessionLifetimeSeconds * 1000;
-  if (!(await extendSession(ctx.db, principal.sessionId, expiresAt, now))) {
+  if (!(await extendSession(ctx.db, principal.sessionId, expiresAt, now, reauthenticatedAt))) {
     throw new AppError('unauthorized', '');
   }
   return signSessionToken(ctx.keys.jwt, {
     userId: principal.userId,
     sessionId: principal.sessionId,
-    authTime: principal.authTime ?? now,
+    authTime: reauthenticatedAt ?? principal.authTime ?? now,
     issuedAtMs: now,
     expiresAtMs: expiresAt,
   });

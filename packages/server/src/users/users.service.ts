@@ -1,10 +1,12 @@
 import { recordAuditEvent } from '../audit/audit.repository.js';
+import { checkUserPassword, type LoginLimiters } from '../auth/password-attempts.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { AppError } from '../errors/app-error.js';
 import { revokeUserSessions } from '../sessions/sessions.repository.js';
-import { hashPassword, validateNewPassword, verifyPassword } from './passwords.js';
+import type { ClientInfo } from '../sessions/sessions.service.js';
+import { hashPassword, validateNewPassword } from './passwords.js';
 import { findUserById, insertUser, listUsers, type UserRow, updatePasswordHash } from './users.repository.js';
 
 export interface UserView {
@@ -50,15 +52,22 @@ export async function createUser(
   return toUserView(user);
 }
 
-/** Changes the caller's password and revokes every other session of theirs. */
+/**
+ * Changes the caller's password and revokes every other session of theirs. `currentPassword` is a
+ * password guess like a login's: it counts against the same per-username and per-IP limits (a stolen
+ * session must not become an unlimited password oracle), 429 with Retry-After once blocked.
+ */
 export async function changePassword(
   ctx: AppContext,
   principal: Principal,
   input: { currentPassword: string; newPassword: string },
+  limiters: LoginLimiters,
+  client: ClientInfo,
 ): Promise<{ revokedSessions: number }> {
   if (principal.userId === undefined) throw new AppError('forbidden', 'Only users have passwords');
   const user = await findUserById(ctx.db, principal.userId);
-  if (!user || !(await verifyPassword(user.password_hash, input.currentPassword))) {
+  if (!user) throw new AppError('forbidden', 'Current password is incorrect');
+  if (!(await checkUserPassword(limiters, user, input.currentPassword, client))) {
     throw new AppError('forbidden', 'Current password is incorrect');
   }
   const now = ctx.clock.now();

@@ -9,8 +9,14 @@ describe.each(dialects())('login (%s)', (dialect) => {
   });
   afterEach(async () => t.close());
 
-  const login = (payload: unknown, headers: Record<string, string> = {}) =>
-    t.app.inject({ method: 'POST', url: '/login_', payload: payload as object, headers });
+  const login = (payload: unknown, headers: Record<string, string> = {}, remoteAddress?: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/login_',
+      payload: payload as object,
+      headers,
+      ...(remoteAddress ? { remoteAddress } : {}),
+    });
 
   it('returns a session token as text/plain for a correct username and password', async () => {
     const res = await login({ username: 'admin', password: ADMIN_PASSWORD });
@@ -72,13 +78,17 @@ describe.each(dialects())('login (%s)', (dialect) => {
   });
 
   it('throttles a client IP after 50 failures across usernames', async () => {
+    const ip = '203.0.113.7';
     for (let i = 0; i < 50; i++) {
-      const res = await login({ username: `user${i}`, password: 'whatever-1' });
+      const res = await login({ username: `user${i}`, password: 'whatever-1' }, {}, ip);
       expect(res.statusCode).toBe(401);
     }
-    const res = await login({ username: 'admin', password: ADMIN_PASSWORD });
+    const res = await login({ username: 'admin', password: ADMIN_PASSWORD }, {}, ip);
     expect(res.statusCode).toBe(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(
+      (await login({ username: 'admin', password: ADMIN_PASSWORD }, {}, '198.51.100.9')).statusCode,
+    ).toBe(200);
   });
 
   it('records login successes and failures as audit events without the password', async () => {
