@@ -21,6 +21,7 @@ import { CompileEnv, clip } from './compiler/scope.js';
 import { rootWhere } from './compiler/select.js';
 import { parseODataUrl } from './parse-url.js';
 import { type Plan, PlanCache, runPlan, runRows } from './plan-cache.js';
+import { measureQuery, overBudget, tierOf } from './query-cost.js';
 import { ReadGuard } from './read-guard.js';
 import { ReadPlanner } from './read-planner.js';
 import type { ArrayRow, RowMapper } from './row-mapper.js';
@@ -221,6 +222,9 @@ export class ODataService {
     if (request.count) throw new AppError('bad_request', '$count cannot be written');
     const filter = rowFilter(def.name, action, principal);
     if (filter.kind === 'none') throw denied(principal, `${action} ${def.name}`);
+    // A write's $filter compiles like a read's: the same static budget (odata/query-cost.ts).
+    const tooExpensive = overBudget(measureQuery(def, request), tierOf(principal));
+    if (tooExpensive) throw tooExpensive;
     const env = new CompileEnv(this.ctx.db.dialect, principal);
     const plan = this.plans.get(`${action}|${principalShape(principal)}|${request.shapeKey}`, () => {
       const scope = env.scope(def);

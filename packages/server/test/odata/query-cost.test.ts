@@ -32,11 +32,14 @@ function measure(url: string): QueryCost {
 const repeat = (n: number, term: (i: number) => string, op: 'and' | 'or'): string =>
   Array.from({ length: n }, (_, i) => term(i)).join(` ${op} `);
 
-function nestedAliasLambdas(depth: number): string {
+/** `depth` nested lambdas over device_type ⇄ device_type_alias, from `from` (a path to a device type). */
+function aliasLambdas(depth: number, from = ''): string {
   let f = `a${depth}/is_referenced_by__alias eq 'x'`;
   for (let i = depth; i >= 2; i--) f = `a${i - 1}/device_type/device_type_alias/any(a${i}:${f})`;
-  return `/v7/device_type?$filter=device_type_alias/any(a1:${f})`;
+  return `${from}device_type_alias/any(a1:${f})`;
 }
+
+const nestedAliasLambdas = (depth: number): string => `/v7/device_type?$filter=${aliasLambdas(depth)}`;
 
 const subqueryChain = (last: string): string =>
   `/v7/device_type?$expand=is_of__cpu_architecture($expand=is_supported_by__device_type($expand=is_of__cpu_architecture($filter=is_supported_by__device_type/any(x:${last}))))`;
@@ -165,5 +168,16 @@ describe.each(dialects())('query budget over HTTP (%s)', (dialect) => {
     const refused = await request(t.app, 'GET', encodeUrl(nestedAliasLambdas(5)), admin);
     expect(refused.status, refused.body).toBe(400);
     expect(refused.json).toContain('the limit lambdaDepth is 4 for users');
+  });
+
+  it('applies the same budget to the $filter of PATCH and DELETE', async () => {
+    const url = (depth: number) =>
+      encodeUrl(`/v7/device?$filter=${aliasLambdas(depth, 'is_of__device_type/')}`);
+    const patched = await request(t.app, 'PATCH', url(5), admin, { note: 'x' });
+    expect(patched.status, patched.body).toBe(400);
+    expect(patched.json).toContain('the limit lambdaDepth is 4 for users');
+    const deleted = await request(t.app, 'DELETE', url(5), admin);
+    expect(deleted.status, deleted.body).toBe(400);
+    expect((await request(t.app, 'PATCH', url(4), admin, { note: 'x' })).status).toBe(200);
   });
 });
