@@ -3,11 +3,13 @@ import { CliError } from '../cli-error.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import type { Runner } from '../program.js';
+import { loadServerModule } from '../server-module.js';
 
 type ServerModule = typeof import('@mooring/server/dist/main.js');
 
-/** Loaded only by these two commands: every other command starts without the server's dependencies. */
-const loadServer = (): Promise<ServerModule> => import('@mooring/server/dist/main.js');
+/** Loaded only by these commands: every other command starts without the server's dependencies. */
+const loadServer = (command: string): Promise<ServerModule> =>
+  loadServerModule(command, () => import('@mooring/server/dist/main.js'));
 
 /** `serve` and `db migrate`: the server side, configured by the MOORING_* variables (see the README). */
 export function registerServerCommands(program: Command, runner: Runner): void {
@@ -32,7 +34,7 @@ async function serve(ctx: CommandContext, options: { port?: string; host?: strin
     ...(options.port === undefined ? {} : { MOORING_PORT: options.port }),
     ...(options.host === undefined ? {} : { MOORING_HOST: options.host }),
   };
-  const { startServer } = await loadServer();
+  const { startServer } = await loadServer('serve');
   const server = await withConfigErrors(() => startServer(env, ctx.io.stdout));
   // Runs until SIGINT/SIGTERM, then drains in-flight requests and closes the database.
   const signal = await new Promise<string>((resolve) => {
@@ -44,7 +46,7 @@ async function serve(ctx: CommandContext, options: { port?: string; host?: strin
 }
 
 async function migrate(ctx: CommandContext): Promise<undefined> {
-  const { migrateDatabase } = await loadServer();
+  const { migrateDatabase } = await loadServer('db migrate');
   const result = await withConfigErrors(() => migrateDatabase(ctx.io.env));
   if (ctx.json) ctx.out.printJson(result);
   else if (result.applied.length === 0) ctx.out.line(`The ${result.dialect} database is up to date.`);

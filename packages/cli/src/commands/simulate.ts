@@ -4,6 +4,7 @@ import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { parseDuration, parseFleetRef } from '../parse.js';
 import type { Runner } from '../program.js';
+import { loadServerModule } from '../server-module.js';
 
 type SimulatorModule = typeof import('@mooring/server/dist/devices/simulator.js');
 
@@ -74,7 +75,10 @@ async function simulate(ctx: CommandContext, options: SimulateOptions): Promise<
     ctx.out.note(`Created a provisioning key for ${fleet.slug}, valid for one day.`);
   }
 
-  const { runSimulator }: SimulatorModule = await import('@mooring/server/dist/devices/simulator.js');
+  const { runSimulator }: SimulatorModule = await loadServerModule(
+    'simulate',
+    () => import('@mooring/server/dist/devices/simulator.js'),
+  );
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
