@@ -26,6 +26,9 @@ import { lazyRequestLogger } from './http/logger.js';
 import { registerODataRoutes } from './odata/odata.routes.js';
 import { ODataService } from './odata/odata.service.js';
 import { registerOpenApi } from './openapi/openapi.js';
+import { Readiness, registerHealthRoutes } from './ops/health.js';
+import { Metrics } from './ops/metrics.js';
+import { metricsEnabled, registerMetricsRoute } from './ops/metrics-endpoint.js';
 import { registerSessionRoutes } from './sessions/sessions.routes.js';
 import { registerSignedRequests } from './signatures/index.js';
 import { registerAdminRoutes } from './users/admin.routes.js';
@@ -41,6 +44,9 @@ declare module 'fastify' {
       odata: ODataService;
       /** Every registered route (method, url): the security matrix checks it covers them all. */
       routes: readonly { readonly method: string; readonly url: string }[];
+      /** `/metrics` (ops/metrics.ts); undefined unless a metrics token or port is configured. */
+      metrics: Metrics | undefined;
+      readiness: Readiness;
     };
   }
 }
@@ -104,6 +110,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
+  // Before any route: each route gets its own response hook (ops/metrics.ts).
+  const metrics = metricsEnabled(deps.config.metrics)
+    ? new Metrics({ db: deps.db, cache, clock: deps.clock })
+    : undefined;
+  metrics?.watchRoutes(app);
+  const readiness = new Readiness(deps.db, deps.logger);
   registerHardening(app, deps.config);
   registerThrottling(app, createThrottles(deps.config.rateLimit, deps.clock));
   registerAuthentication(app, new Authenticator(ctx, cache, usage));
@@ -116,12 +128,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const odata = new ODataService(ctx);
   app.addHook('onClose', () => odata.close());
-  app.decorate('mooring', { cache, usage, ctx, odata, routes });
+  app.decorate('mooring', { cache, usage, ctx, odata, routes, metrics, readiness });
 
   // One budget per password for /login_, the password change and re-authentication.
   const limiters: LoginLimiters = createLoginLimiters(deps.clock);
   // Before every route: the OpenAPI generator collects routes as they are added.
   await registerOpenApi(app);
+  registerHealthRoutes(app, readiness);
+  // On the API port only when no separate metrics port is set (main.ts starts that listener).
+  const metricsToken = deps.config.metrics.token;
+  if (metrics && metricsToken !== undefined && deps.config.metrics.port === undefined) {
+    registerMetricsRoute(app, metrics, metricsToken);
+  }
   registerAuthRoutes(app, ctx, limiters);
   registerSessionRoutes(app, ctx, limiters);
   registerAdminRoutes(app, ctx);
@@ -129,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerApiKeyRoutes(app, ctx);
   // Registration, state endpoints and the heartbeat flusher/sweeper (stopped, with a last flush, on close).
   registerDeviceRoutes(app, ctx);
+  metrics?.watchHeartbeats(app.devices.heartbeats);
   // Last: its wildcard must stay less specific than every API route.
   await registerDashboard(app, ctx, deps.dashboardDir);
 

@@ -290,6 +290,27 @@ async function mayManageKey(ctx: AppContext, principal: Principal, keyId: number
   return (await permittedRows(ctx, principal, 'api_key', filter, keyId, sql`t0.id`)).length > 0;
 }
 
+/** Of `ids`, the keys the principal may read now (the permission module's predicate). */
+export async function readableKeyIds(
+  ctx: AppContext,
+  principal: Principal,
+  ids: readonly number[],
+): Promise<ReadonlySet<number>> {
+  const filter = rowFilter('api_key', 'read', principal);
+  if (filter.kind === 'none' || ids.length === 0) return new Set();
+  const predicate = filterPredicate(filter, 't0', 'scan');
+  const compiled = sql<{
+    id: number;
+  }>`SELECT t0.id AS id FROM api_key t0 WHERE t0.id IN (${sql.join([...new Set(ids)])}) AND ${predicate}`.compile(
+    ctx.db.kysely,
+  );
+  const result = await ctx.db.kysely.executeQuery<{ id: number }>({
+    ...compiled,
+    parameters: bindPrincipal(compiled.parameters, principal),
+  });
+  return new Set(result.rows.map((row) => Number(row.id)));
+}
+
 /** The row `id` of `table` if the permission filter lets the principal act on it. */
 async function permittedRows<T>(
   ctx: AppContext,

@@ -48,16 +48,21 @@ export interface AuditEventRow {
   readonly details: string | null;
 }
 
+/**
+ * A user's events, newest first: `before` (an event id) pages backwards, `typePrefix` keeps one family
+ * of events (`api_key.`).
+ */
 export async function listAuditEventsForUser(
   db: Database,
   userId: number,
   limit: number,
+  options: { readonly before?: number; readonly typePrefix?: string } = {},
 ): Promise<AuditEventRow[]> {
-  return db.kysely
+  let query = db.kysely
     .selectFrom('audit_event')
     .select(['id', 'created_at', 'type', 'ip_address', 'details'])
-    .where('user', '=', userId)
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+    .where('user', '=', userId);
+  if (options.before !== undefined) query = query.where('id', '<', options.before);
+  if (options.typePrefix !== undefined) query = query.where('type', 'like', `${options.typePrefix}%`);
+  return query.orderBy('id', 'desc').limit(limit).execute();
 }

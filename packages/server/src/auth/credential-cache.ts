@@ -102,6 +102,11 @@ export class CredentialCache {
     return hash('sha256', this.salt + secret, 'base64');
   }
 
+  /** Credentials held now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   clear(): void {
     this.entries.clear();
     this.invalidations++;

@@ -15,6 +15,8 @@ export interface Config {
   readonly adminPassword: string | undefined;
   readonly adminEmail: string;
   readonly logLevel: LogLevel;
+  /** `/metrics` (ops/metrics.ts): off unless a token or a port is set. */
+  readonly metrics: MetricsConfig;
   /** Session token lifetime in seconds. Must exceed 24 h: balena-sdk refreshes tokens older than a day. */
   readonly sessionLifetimeSeconds: number;
   /** How recent a password login must be to create a named API key. */
@@ -68,6 +70,17 @@ export interface HeartbeatConfig {
   readonly flushIntervalMs: number;
   /** How often overdue devices move to `timeout`/`offline`; transitions are late by at most this. */
   readonly sweepIntervalMs: number;
+}
+
+/**
+ * Where `/metrics` is served. Off unless `token` or `port` is set: the numbers tell an outsider the
+ * size of the fleet and the traffic. With a port, only on that listener (loopback by default);
+ * with a token only, on the main port behind `Authorization: Bearer <token>`.
+ */
+export interface MetricsConfig {
+  readonly token: string | undefined;
+  readonly port: number | undefined;
+  readonly host: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -135,6 +148,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     adminPassword,
     adminEmail,
     logLevel: oneOf(get, 'MOORING_LOG_LEVEL', LOG_LEVELS, 'info'),
+    metrics: metricsConfig(get),
     sessionLifetimeSeconds: integer(get, 'MOORING_SESSION_LIFETIME_SECONDS', 7 * DAY, DAY + 3600, 365 * DAY),
     freshAuthSeconds: integer(get, 'MOORING_FRESH_AUTH_SECONDS', 20 * 60, 60, DAY),
     publicUrl,
@@ -166,6 +180,22 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     }),
     odataTimeoutMs: integer(get, 'MOORING_ODATA_TIMEOUT_MS', 10_000, 10, 600_000),
     odataAnonymousTimeoutMs: integer(get, 'MOORING_ODATA_ANONYMOUS_TIMEOUT_MS', 2000, 10, 600_000),
+  });
+}
+
+function metricsConfig(get: Getter): MetricsConfig {
+  const token = get('MOORING_METRICS_TOKEN');
+  // Compared in constant time, but a short token could still be guessed: ask for a generated one.
+  if (token !== undefined && !/^[\x21-\x7e]{16,256}$/.test(token)) {
+    throw new ConfigError(
+      'MOORING_METRICS_TOKEN is invalid: expected 16 to 256 printable characters without spaces (e.g. `openssl rand -hex 24`)',
+    );
+  }
+  const port = get('MOORING_METRICS_PORT');
+  return Object.freeze({
+    token,
+    port: port === undefined ? undefined : integer(get, 'MOORING_METRICS_PORT', 0, 0, 65_535),
+    host: get('MOORING_METRICS_HOST') ?? '127.0.0.1',
   });
 }
 

@@ -16,6 +16,13 @@ const API_SEGMENTS: ReadonlySet<string> = new Set([
   'openapi.json',
   'docs',
   'metrics',
+  // Health probes: /healthz and /readyz are routes; the other usual spellings get the API's 404,
+  // never the dashboard's HTML with a 200 a probe would take for "healthy".
+  'healthz',
+  'readyz',
+  'health',
+  'ready',
+  'livez',
 ]);
 
 export function isApiPath(path: string): boolean {

@@ -44,6 +44,13 @@ export interface HeartbeatStats {
   lastSweep: SweepResult;
 }
 
+/** Told of every completed flush and sweep (ops/metrics.ts); must not throw or block. */
+export interface HeartbeatObserver {
+  /** `oldestPollAt`: the first poll the flush wrote (clock ms), undefined when it wrote nothing. */
+  flushed(result: FlushResult, oldestPollAt: number | undefined, durationMs: number): void;
+  swept(result: SweepResult, durationMs: number): void;
+}
+
 export class Heartbeats {
   private pending = new Map<number, Pending>();
   /** Flushes and sweeps of this instance run one at a time, in call order. */
@@ -61,6 +68,8 @@ export class Heartbeats {
     lastFlush: { devices: 0, rowsWritten: 0, events: 0 },
     lastSweep: { timeouts: 0, offlines: 0 },
   };
+
+  observer: HeartbeatObserver | undefined;
 
   constructor(private readonly ctx: AppContext) {}
 
@@ -92,6 +101,7 @@ export class Heartbeats {
   sweep(): Promise<SweepResult> {
     return this.serialize(async () => {
       await this.flushNow();
+      const started = performance.now();
       const now = this.ctx.clock.now();
       const grace = this.ctx.config.heartbeat.offlineGraceMs;
       let timeouts = 0;
@@ -108,6 +118,7 @@ export class Heartbeats {
       }
       this.stats.sweeps++;
       this.stats.lastSweep = { timeouts, offlines };
+      this.observer?.swept(this.stats.lastSweep, performance.now() - started);
       return this.stats.lastSweep;
     });
   }
@@ -150,10 +161,14 @@ export class Heartbeats {
 
   private async flushNow(): Promise<FlushResult> {
     const batch = this.pending;
-    if (batch.size === 0) return this.recordFlush({ devices: 0, rowsWritten: 0, events: 0 });
+    const started = performance.now();
+    if (batch.size === 0)
+      return this.recordFlush({ devices: 0, rowsWritten: 0, events: 0 }, undefined, started);
     this.pending = new Map();
     const writes: HeartbeatWrite[] = [];
+    let oldestPollAt = Number.POSITIVE_INFINITY;
     for (const [deviceId, p] of batch) {
+      if (p.firstAt < oldestPollAt) oldestPollAt = p.firstAt;
       writes.push({
         deviceId,
         firstAt: p.firstAt,
@@ -179,7 +194,7 @@ export class Heartbeats {
       // Long flushes yield between chunks so polls keep being answered meanwhile.
       if (i + size < writes.length) await yieldToEventLoop();
     }
-    return this.recordFlush({ devices: batch.size, rowsWritten, events });
+    return this.recordFlush({ devices: batch.size, rowsWritten, events }, oldestPollAt, started);
   }
 
   private requeue(unwritten: readonly HeartbeatWrite[], batch: ReadonlyMap<number, Pending>): void {
@@ -192,11 +207,12 @@ export class Heartbeats {
     }
   }
 
-  private recordFlush(result: FlushResult): FlushResult {
+  private recordFlush(result: FlushResult, oldestPollAt: number | undefined, started: number): FlushResult {
     this.stats.flushes++;
     this.stats.rowsWritten += result.rowsWritten;
     this.stats.events += result.events;
     this.stats.lastFlush = result;
+    this.observer?.flushed(result, oldestPollAt, performance.now() - started);
     return result;
   }
 }

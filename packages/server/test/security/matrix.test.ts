@@ -47,6 +47,8 @@ const MATRIX: readonly Row[] = [
   //   none mal xS  rS  ses full ro  flt xK  rK  dOwn dOth pOwn pOth sig rep
   // meta, docs and the dashboard: public
   row('200 401 401 401 200 200 200 200 401 401 200 200 200 200 200 401', 'GET|HEAD', '/ping', get('/ping')),
+  row('200 401 401 401 200 200 200 200 401 401 200 200 200 200 200 401', 'GET|HEAD', '/healthz', get('/healthz')),
+  row('200 401 401 401 200 200 200 200 401 401 200 200 200 200 200 401', 'GET|HEAD', '/readyz', get('/readyz')),
   row('200 401 401 401 200 200 200 200 401 401 200 200 200 200 200 401', 'GET|HEAD', '/openapi.json', get('/openapi.json')),
   row('200 401 401 401 200 200 200 200 401 401 200 200 200 200 200 401', 'GET|HEAD', '/docs', get('/docs')),
   row('200 401 401 401 200 200 200 200 401 401 200 200 200 200 200 401', 'GET|HEAD', '/docs/static/:file', get('/docs/static/initializer.js')),
