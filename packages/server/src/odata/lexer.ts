@@ -128,7 +128,9 @@ export class Lexer {
       this.end = e;
       return;
     }
-    if (isDigit(c) || (c === 45 && isDigit(i + 1 < n ? s.charCodeAt(i + 1) : -1))) {
+    // A sign belongs to the number: `-` and `+` (the reference grammar's `Sign`, which a URL can
+    // only carry as `%2B` outside a string, a raw `+` being a space there: parse-url.ts).
+    if (isDigit(c) || ((c === 45 || c === 43) && isDigit(i + 1 < n ? s.charCodeAt(i + 1) : -1))) {
       this.readNumber(i);
       return;
     }
@@ -177,7 +179,8 @@ export class Lexer {
   private readNumber(i: number): void {
     const s = this.src;
     const n = s.length;
-    let e = s.charCodeAt(i) === 45 ? i + 1 : i;
+    const first = s.charCodeAt(i);
+    let e = first === 45 || first === 43 ? i + 1 : i;
     while (e < n && isDigit(s.charCodeAt(e))) e++;
     this.isInt = true;
     if (e < n && s.charCodeAt(e) === 46) {

@@ -26,7 +26,10 @@ export const DEFAULT_ODATA_LIMITS: ODataLimits = Object.freeze({
  * immutable AST with its literals lifted into `params`.
  *
  * Query options are split on `&` *before* percent-decoding, so an encoded `%26` inside a string
- * literal stays in the literal; `+` is a literal plus, not a space (the SDK encodes spaces as `%20`).
+ * literal stays in the literal. In option values a raw `+` outside string literals is a space, as
+ * form encoders (URLSearchParams, Python's urlencode, Go's url.Values) send it, and a literal plus
+ * inside them: exactly the reference `@balena/odata-parser` (`space = ' ' / '%20' / '+'`, and
+ * `QuotedText` decodes with decodeURIComponent, which keeps `+`). `%2B` is a plus everywhere.
  * Unknown parameters without a `$` (`apikey`, `auth_token`, …) are ignored; unknown or duplicate
  * `$` options are errors. Every problem with the input — syntax, encoding, limits — is an
  * `AppError('odata_syntax')` whose message quotes at most a few dozen characters of the input and
@@ -104,7 +107,29 @@ function queryPart(part: string, parser: ODataParser, options: ReturnType<typeof
   const eq = part.indexOf('=');
   const name = decode(eq === -1 ? part : part.slice(0, eq), 'query option name');
   if (eq === -1) throw new AppError('odata_syntax', `Malformed OData query: '${clip(name)}' has no value`);
-  parser.parseTopOption(name.slice(1), decode(part.slice(eq + 1), name), options);
+  parser.parseTopOption(name.slice(1), decode(plusAsSpace(part.slice(eq + 1)), name), options);
+}
+
+/**
+ * A still-encoded option value with every `+` outside string literals turned into a space. Literals
+ * are delimited as the reference grammar delimits them before decoding: by `'` or `%27` (`''` is an
+ * escaped quote, which toggling in and out again handles). Only values containing `+` are copied.
+ */
+export function plusAsSpace(raw: string): string {
+  if (raw.indexOf('+') === -1) return raw;
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 39 || (c === 37 && raw.charCodeAt(i + 1) === 50 && raw.charCodeAt(i + 2) === 55)) {
+      inString = !inString;
+    } else if (c === 43 && !inString) {
+      out += `${raw.slice(from, i)} `;
+      from = i + 1;
+    }
+  }
+  return out + raw.slice(from);
 }
 
 function decode(raw: string, label: string): string {

@@ -212,6 +212,7 @@ export class ODataParser {
       lx.kind !== T_NUMBER ||
       !lx.isInt ||
       lx.src.charCodeAt(lx.start) === 45 ||
+      lx.src.charCodeAt(lx.start) === 43 ||
       !Number.isSafeInteger(lx.num)
     ) {
       return lx.fail(`expected a non-negative integer but found ${lx.describe()}`);

@@ -481,9 +481,17 @@ describe('URL splitting and percent-decoding', () => {
     expect(r.params).toEqual(["it's a&b/c+d #1"]);
   });
 
-  it('treats + as a plus, not a space', () => {
+  it('treats + as a space outside string literals and a plus inside them (the reference grammar)', () => {
     expect(parse("/device?$filter=name%20eq%20'a+b'").params).toEqual(['a+b']);
-    expect(syntaxError(() => parse('/device?$filter=a+eq+1'))).toContain('unexpected character "+"');
+    expect(parse('/device?$filter=name+eq+%27a+b%27').params).toEqual(['a+b']);
+    expect(parse("/device?$filter=name+eq+'it''s+ok'+and+id+eq+1").params).toEqual(["it's+ok", 1]);
+    expect(parse('/device?$filter=a+eq+1').options.filter).toEqual(
+      parse('/device?$filter=a%20eq%201').options.filter,
+    );
+    expect(parse('/device?$filter=a+eq+%2B1').params).toEqual([1]);
+    expect(parse('/device(%2B7)').params).toEqual([7]);
+    expect(syntaxError(() => parse('/device?$filter=a+%2Beq+1'))).toContain('unexpected character "+"');
+    expect(syntaxError(() => parse('/device?$skip=%2B1'))).toContain('expected a non-negative integer');
   });
 
   it('decodes UTF-8 and percent-encoded option names', () => {
