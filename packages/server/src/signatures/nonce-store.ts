@@ -4,8 +4,11 @@ import type { Clock } from '../config/clock.js';
 import type { Database } from '../db/database.js';
 import { FingerprintTable } from './fingerprint-table.js';
 
-/** The outcome of claiming a nonce: first use, a replay, or no room left to remember it. */
-export type NonceClaim = 'claimed' | 'replayed' | 'full';
+/**
+ * The outcome of claiming a nonce: first use, a replay, no room left to remember it (`full`, the
+ * server's capacity), or no room left for this key while others still have theirs (`key_full`).
+ */
+export type NonceClaim = 'claimed' | 'replayed' | 'full' | 'key_full';
 
 /**
  * Single-use nonces of signed requests (RFC 9421 §7.2.2 replay). A nonce is claimed only after its
@@ -25,6 +28,12 @@ export interface MemoryNonceStoreOptions {
   readonly maxEntries?: number;
   /** Length of a generation (ms). */
   readonly generationMs?: number;
+  /**
+   * Records one key may hold once the store is half full; default 5 % of `maxEntries`. Below half
+   * full a key may use what it likes (a lone busy integration is not capped); above, a key holding
+   * more than this share is refused as `key_full`, so the other keys always keep the rest.
+   */
+  readonly maxEntriesPerKey?: number;
   /** Called when a claim is refused as `full`, at most once per generation (for an operator warning). */
   readonly onFull?: (size: number) => void;
 }
@@ -37,6 +46,11 @@ interface Generation {
    * window end, inclusive).
    */
   readonly records: FingerprintTable;
+  /**
+   * Records per key id in this generation: one entry per key that signed, not per nonce, so the
+   * memory per nonce stays the table's. Keys are copied flat on insertion (see claim).
+   */
+  readonly perKey: Map<string, number>;
   /** The latest of those, in seconds. */
   lastExpiry: number;
 }
@@ -57,13 +71,16 @@ interface Generation {
  * held, a fresh nonce is mistaken for a replay with probability 2 × 10^6 / 2^64 ≈ 10^-13.
  *
  * Bounded: when full even after dropping expired generations, new nonces are refused (fail closed,
- * reported as `full`, not as a replay) rather than old ones forgotten early.
+ * reported as `full`, not as a replay) rather than old ones forgotten early. Fair: once the store is
+ * half full, a key holding more than `maxEntriesPerKey` is refused (`key_full`) while the others go
+ * on, so one tenant's key cannot fill the store and deny every other tenant's signed requests.
  */
 export class MemoryNonceStore implements NonceStore {
   /** Oldest first; the last one takes new claims. */
   private generations: Generation[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly maxEntries: number;
+  private readonly maxEntriesPerKey: number;
   private readonly generationMs: number;
   /** The generation in which `onFull` was last called. */
   private reportedFullIn: Generation | undefined;
@@ -75,6 +92,7 @@ export class MemoryNonceStore implements NonceStore {
     private readonly options: MemoryNonceStoreOptions = {},
   ) {
     this.maxEntries = options.maxEntries ?? 2_000_000;
+    this.maxEntriesPerKey = options.maxEntriesPerKey ?? Math.max(1, Math.floor(this.maxEntries / 20));
     this.generationMs = options.generationMs ?? 60_000;
     // Idle stores let go of expired generations too.
     this.timer = setInterval(() => void this.sweep(), this.generationMs);
@@ -107,13 +125,27 @@ export class MemoryNonceStore implements NonceStore {
       }
       return 'full';
     }
+    // Counted only under pressure: below half full the loop is not worth its few map lookups.
+    if (size * 2 >= this.maxEntries && this.heldBy(keyId) >= this.maxEntriesPerKey) return 'key_full';
     if (current === undefined || now - current.startedAt >= this.generationMs) {
       current = generation(now);
       this.generations.push(current);
     }
+    const held = current.perKey.get(keyId);
+    // A key id sliced from its Signature-Input header would keep the whole header alive as a map
+    // key: the first record of a key in a generation stores a flat copy.
+    if (held === undefined) current.perKey.set(Buffer.from(keyId, 'latin1').toString('latin1'), 1);
+    else current.perKey.set(keyId, held + 1);
     current.records.set(hi, lo, until); // may replace an expired record of the same nonce
     if (until > current.lastExpiry) current.lastExpiry = until;
     return 'claimed';
+  }
+
+  /** Records `keyId` holds, expired ones of a live generation included. */
+  heldBy(keyId: string): number {
+    let held = 0;
+    for (const g of this.generations) held += g.perKey.get(keyId) ?? 0;
+    return held;
   }
 
   /** Records held, expired ones of a live generation included (a handful of generations to add up). */
@@ -152,6 +184,7 @@ const expired = (until: number, now: number): boolean => until * 1000 < now;
 const generation = (startedAt: number): Generation => ({
   startedAt,
   records: new FingerprintTable(),
+  perKey: new Map(),
   lastExpiry: Number.NEGATIVE_INFINITY,
 });
 

@@ -119,6 +119,14 @@ export class SignatureVerifier {
           retryAfter: 60,
         });
       }
+      if (claim === 'key_full') {
+        // This key's share of a busy replay store: its own rate, so the other keys go on.
+        throw new AppError(
+          'rate_limited',
+          'Too many signed requests with this key within the replay window; retry later',
+          { retryAfter: 60 },
+        );
+      }
       return { ok: true, principal };
     };
     return whenReady(this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt), outcome);

@@ -15,9 +15,12 @@ const WINDOW = 5 * MINUTE;
 describe('MemoryNonceStore', () => {
   let clock: ManualClock;
   let store: MemoryNonceStore;
-  const open = (maxEntries?: number): MemoryNonceStore => {
+  const open = (maxEntries?: number, maxEntriesPerKey?: number): MemoryNonceStore => {
     clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
-    store = new MemoryNonceStore(clock, maxEntries === undefined ? {} : { maxEntries });
+    store = new MemoryNonceStore(clock, {
+      ...(maxEntries === undefined ? {} : { maxEntries }),
+      ...(maxEntriesPerKey === undefined ? {} : { maxEntriesPerKey }),
+    });
     return store;
   };
   afterEach(async () => store.close());
@@ -103,7 +106,8 @@ describe('MemoryNonceStore', () => {
   });
 
   it('when full it refuses as full, not as a replay, and takes claims again once records expire', () => {
-    const s = open(2);
+    // One key may fill this store: its share is the whole store.
+    const s = open(2, 2);
     const until = clock.now() + WINDOW;
     expect(s.claim('key-a', 'nonce-0001', until)).toBe('claimed');
     expect(s.claim('key-a', 'nonce-0002', until)).toBe('claimed');
