@@ -212,24 +212,33 @@ const QUERY_CANCELED = '57014';
  * One read in its own read-only transaction whose `SET LOCAL statement_timeout` ends with it, so the
  * pooled connection goes back with its settings untouched. One round trip more than a plain pooled
  * query (BEGIN and SET travel together), paid only by guarded reads.
+ *
+ * The statement is wrapped so that PostgreSQL measures the answer (the text size of its rows) and
+ * sends it only within the lane's size cap: an oversized answer never crosses the wire to be parsed
+ * on the event loop. Every row carries that size and its position: `[size, position, …columns]`;
+ * an empty answer is one row with size 0.
  */
 async function pgRead(pool: pg.Pool, plan: Plan, values: unknown[], lane: Lane): Promise<ReaderResult> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    // An integer from the validated configuration, never request input.
+    // Integers from the validated configuration, never request input.
     await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.trunc(lane.timeoutMs)}`);
     const result = await client.query({
-      name: plan.name,
-      text: plan.sql,
+      name: `${plan.name}_g${lane.maxBytes}`,
+      text:
+        `WITH q AS MATERIALIZED (SELECT row_number() OVER () AS mooring_at, x.* FROM (${plan.sql}) x), ` +
+        's AS (SELECT coalesce(sum(octet_length(q::text)), 0) AS size FROM q) ' +
+        `SELECT s.size, q.* FROM s LEFT JOIN q ON s.size <= ${Math.trunc(lane.maxBytes)} ORDER BY q.mooring_at`,
       values,
       rowMode: 'array',
       types: JSON_AS_TEXT,
     });
     await client.query('COMMIT');
     const rows = result.rows as unknown[][];
-    if (answerSize(rows) > lane.maxBytes) throw new ReadStopped('too-large');
-    return { rows };
+    const size = Number(rows[0]?.[0] ?? 0);
+    if (size > lane.maxBytes) throw new ReadStopped('too-large');
+    return { rows: size === 0 ? [] : rows.map((row) => row.slice(2)) };
   } catch (error) {
     await client.query('ROLLBACK').catch((rollback: Error) => {
       broken = rollback;
