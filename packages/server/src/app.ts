@@ -21,6 +21,8 @@ import type { Database } from './db/database.js';
 import { registerDeviceRoutes } from './devices/devices.routes.js';
 import { AppError } from './errors/app-error.js';
 import { sendError } from './errors/handler.js';
+import { registerEventRoutes } from './events/events.routes.js';
+import { EventNotifier } from './events/notifier.js';
 import { hardeningOptions, registerHardening } from './http/hardening.js';
 import { lazyRequestLogger } from './http/logger.js';
 import { registerODataRoutes } from './odata/odata.routes.js';
@@ -65,6 +67,7 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const cache = new CredentialCache(deps.clock);
   const bus = new InvalidationBus(deps.db, cache, deps.logger);
+  const notifier = new EventNotifier(deps.db, deps.logger, deps.config.events.pollIntervalMs);
   const ctx: AppContext = {
     config: deps.config,
     db: deps.db,
@@ -72,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     log: deps.logger,
     invalidateCredentials: () => bus.publish(),
+    eventsWritten: () => notifier.signal(),
   };
   const usage = new UsageTracker(deps.db, deps.clock);
   const app: FastifyInstance = Fastify({
@@ -147,6 +151,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerApiKeyRoutes(app, ctx);
   // Registration, state endpoints and the heartbeat flusher/sweeper (stopped, with a last flush, on close).
   registerDeviceRoutes(app, ctx);
+  // The event log's feed and stream, their wake-ups and maintenance (docs/events.md).
+  await notifier.start();
+  app.addHook('onClose', () => notifier.close());
+  await registerEventRoutes(app, ctx, notifier);
   metrics?.watchHeartbeats(app.devices.heartbeats);
   // Last: its wildcard must stay less specific than every API route.
   await registerDashboard(app, ctx, deps.dashboardDir);

@@ -13,4 +13,6 @@ export interface AppContext {
   readonly log: Logger;
   /** Drops cached credentials on every instance; call after any revocation. */
   readonly invalidateCredentials: () => Promise<void>;
+  /** Wakes this instance's event readers; call after committing a change that wrote events (docs/events.md). */
+  readonly eventsWritten: () => void;
 }

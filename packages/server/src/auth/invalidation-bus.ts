@@ -12,7 +12,8 @@ const PING_INTERVAL_MS = 250;
 /** A ping (or the subscription itself) unanswered this long: the connection is dead, replace it. */
 const SILENCE_LIMIT_MS = 3000;
 const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 5000;
+/** Retries back off to this: the cache is bypassed until one succeeds, so not for long. */
+const RETRY_MAX_MS = 2000;
 
 // The counter row (migration 0007) is bumped and announced in one statement: NOTIFY is delivered at
 // commit, so a listener never hears of a generation it cannot read.

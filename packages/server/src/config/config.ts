@@ -35,6 +35,8 @@ export interface Config {
   readonly maxHeaderBytes: number;
   /** Request throttling (docs/adr/0003-rate-limits.md); a limit of 0 switches that limiter off. */
   readonly rateLimit: RateLimitConfig;
+  /** The event log and its feed and stream (docs/events.md). */
+  readonly events: EventsConfig;
   /** Time limit of a guarded OData read by a user (docs/threat-model.md); 503 when reached. */
   readonly odataTimeoutMs: number;
   /** The same for anonymous callers and device or provisioning keys. */
@@ -57,6 +59,19 @@ export interface RateLimitConfig {
   /** Failed authentications (401) per IP within `authFailureWindowSeconds`; then 429 for as long. */
   readonly authFailures: number;
   readonly authFailureWindowSeconds: number;
+}
+
+export interface EventsConfig {
+  /** Events older than this many days are pruned (in small batches, off the request path). */
+  readonly retentionDays: number;
+  /** A comment line on every event stream this often, so proxies keep idle streams open. */
+  readonly keepAliveMs: number;
+  /** How often readers look for events written by other instances when no notification came. */
+  readonly pollIntervalMs: number;
+  /** How often API key expiries are checked and old events pruned. */
+  readonly maintenanceIntervalMs: number;
+  /** Event streams one instance holds at most (503 above). */
+  readonly maxSubscribers: number;
 }
 
 export interface HeartbeatConfig {
@@ -171,6 +186,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     signatureNonceLimit: integer(get, 'MOORING_SIGNATURE_NONCE_LIMIT', 2_000_000, 1000, 100_000_000),
     maxUrlLength: integer(get, 'MOORING_MAX_URL_LENGTH', 8192, 256, 65_536),
     maxHeaderBytes: integer(get, 'MOORING_MAX_HEADER_BYTES', 16_384, 1024, 65_536),
+    events: Object.freeze({
+      retentionDays: integer(get, 'MOORING_EVENT_RETENTION_DAYS', 30, 1, 3650),
+      keepAliveMs: integer(get, 'MOORING_EVENT_KEEPALIVE_MS', 15_000, 10, 300_000),
+      pollIntervalMs: integer(get, 'MOORING_EVENT_POLL_INTERVAL_MS', 1000, 10, 60_000),
+      maintenanceIntervalMs: integer(get, 'MOORING_EVENT_MAINTENANCE_INTERVAL_MS', 60_000, 10, DAY_MS),
+      maxSubscribers: integer(get, 'MOORING_EVENT_MAX_SUBSCRIBERS', 10_000, 1, 1_000_000),
+    }),
     rateLimit: Object.freeze({
       windowSeconds: integer(get, 'MOORING_RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
       perIp: integer(get, 'MOORING_RATE_LIMIT_PER_IP', 20_000, 0, 100_000_000),

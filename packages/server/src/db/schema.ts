@@ -84,6 +84,9 @@ export interface ApiKeyTable {
   last_used_at: Millis | null;
   rotated_to: number | null;
   created_by__actor: number | null;
+  /** The expiry date an `api_key.expiring` / `api_key.expired` event was written for (migration 0009). */
+  expiring_event_for: Generated<Millis | null>;
+  expired_event_for: Generated<Millis | null>;
 }
 
 export interface ApplicationTable {
@@ -116,6 +119,8 @@ export interface DeviceTable {
   heartbeat_due_at: Millis | null;
   /** Bumped by triggers when the device's target state changes (migration 0004). */
   state_version: Generated<number>;
+  /** The last per-device event sequence number handed out (migration 0009). */
+  event_seq: Generated<number>;
 }
 
 export interface DeviceStatusEventTable {
@@ -124,6 +129,24 @@ export interface DeviceStatusEventTable {
   from_state: string;
   to_state: string;
   at: Millis;
+}
+
+/** The event log (migration 0009, docs/events.md); `id` is the global cursor. */
+export interface EventLogTable {
+  id: Id;
+  type: string;
+  at: Millis;
+  created_at: Millis;
+  organization: number | null;
+  application: number | null;
+  actor: number | null;
+  device: number | null;
+  device_uuid: string | null;
+  device_seq: number | null;
+  api_key: number | null;
+  previous_status: string | null;
+  status: string | null;
+  data: string | null;
 }
 
 export interface SignatureNonceTable {
@@ -143,5 +166,6 @@ export interface DB {
   session: SessionTable;
   audit_event: AuditEventTable;
   device_status_event: DeviceStatusEventTable;
+  event_log: EventLogTable;
   signature_nonce: SignatureNonceTable;
 }

@@ -116,6 +116,7 @@ export class Heartbeats {
         offlines += n;
         if (n < SWEEP_LIMIT) break;
       }
+      if (timeouts + offlines > 0) this.ctx.eventsWritten();
       this.stats.sweeps++;
       this.stats.lastSweep = { timeouts, offlines };
       this.observer?.swept(this.stats.lastSweep, performance.now() - started);
@@ -184,7 +185,7 @@ export class Heartbeats {
     for (let i = 0; i < writes.length; i += size) {
       const chunk = writes.slice(i, i + size);
       try {
-        const counts = await writeHeartbeats(this.ctx.db, chunk);
+        const counts = await writeHeartbeats(this.ctx.db, chunk, this.ctx.clock.now());
         rowsWritten += counts.rowsWritten;
         events += counts.events;
       } catch (err) {
@@ -194,6 +195,7 @@ export class Heartbeats {
       // Long flushes yield between chunks so polls keep being answered meanwhile.
       if (i + size < writes.length) await yieldToEventLoop();
     }
+    if (events > 0) this.ctx.eventsWritten();
     return this.recordFlush({ devices: batch.size, rowsWritten, events }, oldestPollAt, started);
   }
 

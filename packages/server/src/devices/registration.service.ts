@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { AppError } from '../errors/app-error.js';
+import { appendEvents, deviceEvents } from '../events/event-writer.js';
 import { mayRegisterDevice } from '../permissions/permissions.js';
 import { friendlyName } from '../resources/hooks.js';
 import { findDeviceTypeByAlias, fleetExists, insertDevice } from './devices.repository.js';
@@ -61,7 +62,7 @@ export async function registerDevice(
   const now = ctx.clock.now();
   const pepper = ctx.keys.apiKeyPepper;
 
-  return ctx.db.kysely.transaction().execute(async (trx) => {
+  const registered = await ctx.db.kysely.transaction().execute(async (trx) => {
     const device = await insertDevice(trx, {
       uuid,
       deviceName: input.device_name ?? friendlyName(),
@@ -89,8 +90,11 @@ export async function registerDevice(
       createdByActor: principal.actorId,
       now,
     }).catch(conflict('key'));
+    await appendEvents(trx, await deviceEvents(trx, [device.id], 'device.registered', now), now);
     return { id: device.id, uuid, api_key: key.key };
   });
+  ctx.eventsWritten();
+  return registered;
 }
 
 interface DeviceKey {

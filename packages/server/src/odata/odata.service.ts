@@ -5,6 +5,7 @@ import type { AppContext } from '../context.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors/app-error.js';
+import { WriteEvents } from '../events/lifecycle.js';
 import {
   type Action,
   CREATE_PARENT,
@@ -122,9 +123,11 @@ export class ODataService {
           .values(row)
           .returning('id')
           .executeTakeFirstOrThrow();
+        await (await WriteEvents.afterInsert(trx, def.name, Number(inserted.id), now)).append(trx);
         return Number(inserted.id);
       })
       .catch(rethrowConflict(def));
+    if (def.name === 'device') this.ctx.eventsWritten();
     const { d } = await this.read(`/${def.name}(${id})`, principal);
     return { id, entity: (d as unknown[])[0] ?? null };
   }
@@ -147,9 +150,10 @@ export class ODataService {
       await this.checkParent(def, values, principal);
     const db = this.ctx.db.kysely as unknown as Kysely<DynamicDb>;
     const now = this.ctx.clock.now();
-    await db
+    const eventsWritten = await db
       .transaction()
       .execute(async (trx) => {
+        const events = await WriteEvents.before(trx, 'update', def.name, ids, values, now);
         await beforeUpdate(this.ctx, trx as unknown as Kysely<DB>, def.name, ids, values, principal);
         await trx
           .updateTable(def.table)
@@ -162,8 +166,11 @@ export class ODataService {
             trx,
           );
         }
+        await events.append(trx);
+        return events.written;
       })
       .catch(rethrowConflict(def));
+    if (eventsWritten) this.ctx.eventsWritten();
     // A device key's principal carries the device's fleet: a move must not leave it stale anywhere.
     if (def.name === 'device' && values.belongs_to__application !== undefined)
       await this.ctx.invalidateCredentials();
@@ -184,12 +191,16 @@ export class ODataService {
     const ids = await this.targetIds(def, request, principal, 'delete');
     if (ids.length === 0) return 0;
     const db = this.ctx.db.kysely as unknown as Kysely<DynamicDb>;
-    await db.transaction().execute(async (trx) => {
+    const eventsWritten = await db.transaction().execute(async (trx) => {
+      const events = await WriteEvents.before(trx, 'delete', def.name, ids, {}, this.ctx.clock.now());
       const actors = await ownedActors(trx, def.name, ids);
       await trx.deleteFrom(def.table).where('id', 'in', ids).execute();
       // Actors own API keys (FK cascade): removing them revokes provisioning and device keys.
       if (actors.length > 0) await trx.deleteFrom('actor').where('id', 'in', actors).execute();
+      await events.append(trx);
+      return events.written;
     });
+    if (eventsWritten) this.ctx.eventsWritten();
     if (def.name === 'api_key' || actorsOwnKeys(def.name)) await this.ctx.invalidateCredentials();
     if (def.name === 'api_key') await this.auditKeys('api_key.revoked', ids, principal);
     return ids.length;

@@ -1,6 +1,6 @@
 import type { KeyLimits, Principal, ScopeArea } from '../auth/principal.js';
 import { PrincipalSlot } from '../odata/slots.js';
-import { FALSE, type Fragment, joinSql, raw, ref, sql, TRUE } from '../odata/sql/fragment.js';
+import { FALSE, type Fragment, joinSql, quoteLiteral, raw, ref, sql, TRUE } from '../odata/sql/fragment.js';
 
 /**
  * THE permission module (DESIGN.md §2, STYLE.md §5): for each resource and action, the rows a
@@ -255,6 +255,56 @@ function limitFilter(resource: string, action: Action, limits: KeyLimits): RowFi
   };
   const rule = fleetRule[resource];
   return rule ? where(rule) : NONE;
+}
+
+/*
+ * Events (issue 20, docs/events.md). An event row names the organization, fleet and owning actor it
+ * concerns (columns `organization`, `application`, `actor`); who receives it follows the read rules of
+ * what it is about, evaluated in SQL each time events are delivered (feed page, stream batch), so a
+ * member removed from an organization stops receiving its events at once:
+ * - members: events of their organizations (fleets, devices, provisioning and device keys) and of their
+ *   own user keys; administrators: every event;
+ * - a limited key, in addition: device events need the `devices` area, key events the `keys` area, and
+ *   a fleet restriction keeps only events of those fleets (a user key's events name no fleet);
+ * - device and provisioning keys, anonymous callers: none.
+ */
+export function eventFilter(principal: Principal | null): RowFilter {
+  if (!principal || principal.kind !== 'user') return NONE;
+  const owner: RowFilter = principal.isAdmin
+    ? ALL
+    : where(
+        (a, form) =>
+          sql`(${within(col(a, 'organization'), MY_ORGS, form)} OR (${col(a, 'organization')} IS NULL AND ${col(a, 'actor')} = ${actorId}))`,
+      );
+  return principal.limits ? intersect(owner, eventLimitFilter(principal.limits)) : owner;
+}
+
+/** Whether a principal may ever receive events (false → 403 on the event endpoints). */
+export function mayReceiveEvents(principal: Principal | null): boolean {
+  return eventFilter(principal).kind !== 'none';
+}
+
+/** Event type prefix → the scope area a limited key needs to read it. */
+const EVENT_AREAS: readonly (readonly [string, ScopeArea])[] = [
+  ['device.', 'devices'],
+  ['api_key.', 'keys'],
+];
+
+function eventLimitFilter(limits: KeyLimits): RowFilter {
+  const prefixes = EVENT_AREAS.filter(([, area]) => limits.areas[area] !== undefined).map(([p]) => p);
+  if (prefixes.length === 0) return NONE;
+  const typeRule = (a: string): Fragment =>
+    prefixes.length === EVENT_AREAS.length
+      ? TRUE
+      : sql`(${joinSql(
+          prefixes.map(
+            (p) => sql`substr(${col(a, 'type')}, 1, ${raw(String(p.length))}) = ${raw(quoteLiteral(p))}`,
+          ),
+          ' OR ',
+        )})`;
+  if (limits.fleetIds === null) return prefixes.length === EVENT_AREAS.length ? ALL : where(typeRule);
+  const fleets = sql`(${joinSql(limits.fleetIds.length ? limits.fleetIds.map((_, i) => sql`${new PrincipalSlot('fleetId', i)}`) : [raw('NULL')])})`;
+  return where((a) => sql`${typeRule(a)} AND ${col(a, 'application')} IN ${fleets}`);
 }
 
 /** Whether any row of the resource could ever be readable: false → the root query answers 401/403. */

@@ -91,6 +91,9 @@ const MATRIX: readonly Row[] = [
   row('401 401 401 401 403 403 403 403 401 401 200 304 403 403 403 401', 'GET|HEAD', '/device/v3/:uuid/state', (w) => ({ method: 'GET', url: `/device/v3/${w.d1.uuid}/state` })),
   row('401 401 401 401 403 403 403 403 401 401 200 401 403 403 403 401', 'PATCH', '/device/v3/:uuid/state', (w) => ({ method: 'PATCH', url: `/device/v3/${w.d1.uuid}/state`, body: { [w.d1.uuid]: { ip_address: '10.0.0.3' } } })),
   row('401 401 401 401 200 200 200 200 401 401 403 403 403 403 200 401', 'GET|HEAD', '/mooring/v1/devices/:uuid/status-history', (w) => ({ method: 'GET', url: `/mooring/v1/devices/${w.d1.uuid}/status-history` })),
+  // events (issue 20): users only; the stream with a bad filter, so that an allowed caller's answer ends (400)
+  row('401 401 401 401 200 200 200 200 401 401 403 403 403 403 200 401', 'GET|HEAD', '/mooring/v1/events', get('/mooring/v1/events?after=0&limit=5')),
+  row('401 401 401 401 400 400 400 400 401 401 403 403 403 403 400 401', 'GET|HEAD', '/mooring/v1/events/stream', get('/mooring/v1/events/stream?types=device.bogus')),
   // last: it revokes mia's other sessions (the session column's own session stays valid)
   row('401 401 401 401 200 401 401 401 401 401 403 403 403 403 401 401', 'POST', '/mooring/v1/sessions/revoke-others', () => ({ method: 'POST', url: '/mooring/v1/sessions/revoke-others' })),
 ];

@@ -6,6 +6,7 @@ import * as m0004 from './0004_devices.js';
 import * as m0005 from './0005_signatures.js';
 import * as m0006 from './0006_device_tag.js';
 import * as m0007 from './0007_credential_invalidation.js';
+import * as m0009 from './0009_events.js';
 
 /** Migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_signatures': m0005,
   '0006_device_tag': m0006,
   '0007_credential_invalidation': m0007,
+  '0009_events': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {
