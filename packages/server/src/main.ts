@@ -1,8 +1,10 @@
-import { mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
+import { CredentialCache } from './auth/credential-cache.js';
+import { InvalidationBus } from './auth/invalidation-bus.js';
 import { bootstrapAdmin } from './bootstrap.js';
 import { systemClock } from './config/clock.js';
 import { type Config, ConfigError, loadConfig } from './config/config.js';
@@ -11,6 +13,7 @@ import { type Database, type DialectName, openDatabase } from './db/database.js'
 import { databaseUnavailability } from './db/errors.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './http/logger.js';
+import { type PasswordResetResult, resetPassword } from './users/password-reset.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -41,8 +44,19 @@ export async function startServer(
 
   const clock = systemClock;
   const app = await buildApp({ config, db, keys, clock, logger });
-  const bootstrap = await bootstrapAdmin(app.mooring.ctx);
-  const address = await app.listen({ host: config.host, port: config.port });
+  // The first administrator is created only once the port is ours: a start that fails here (port in
+  // use, bad address) must leave the database empty, or the next start would print no password and
+  // ignore MOORING_ADMIN_PASSWORD, locking the owner out.
+  let address: string;
+  let bootstrap: Awaited<ReturnType<typeof bootstrapAdmin>>;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+    bootstrap = await bootstrapAdmin(app.mooring.ctx);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw error;
+  }
   const url = config.publicUrl ?? address;
 
   out.write(`Mooring is listening on ${url} (database: ${db.dialect})\n`);
@@ -51,6 +65,11 @@ export async function startServer(
       bootstrap.generatedPassword
         ? `Created administrator "admin" in organization "admin". One-time password (shown only now): ${bootstrap.generatedPassword}\n`
         : 'Created administrator "admin" in organization "admin" with the password from MOORING_ADMIN_PASSWORD.\n',
+    );
+  } else if (config.adminPassword !== undefined) {
+    out.write(
+      'MOORING_ADMIN_PASSWORD is ignored: the database already has users (it only sets the first ' +
+        "administrator's password). To set a new one: mooring admin reset-password --username admin\n",
     );
   }
   return {
@@ -72,6 +91,37 @@ export async function migrateDatabase(env: Env): Promise<{ applied: string[]; di
   const db = openConfiguredDatabase(config);
   try {
     return { applied: await migrateToLatest(db), dialect: db.dialect };
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * `mooring admin reset-password`: a new password for `login` in the configured database, every session
+ * of the user revoked. Running instances on PostgreSQL drop cached sessions at once (NOTIFY); a running
+ * SQLite server refuses them within its credential-cache lifetime (10 s).
+ */
+export async function resetUserPassword(
+  env: Env,
+  input: { login: string; password?: string },
+): Promise<PasswordResetResult> {
+  const config = loadConfig(env);
+  if (config.databaseUrl === undefined) {
+    const file = join(config.dataDir, 'mooring.sqlite');
+    // Opening a missing file would create an empty database: a wrong MOORING_DATA_DIR must say so.
+    if (!existsSync(file)) {
+      throw new Error(
+        `no database at ${file}: set MOORING_DATA_DIR (or MOORING_DATABASE_URL) as the server has it`,
+      );
+    }
+  }
+  const db = openConfiguredDatabase(config);
+  try {
+    const result = await resetPassword(db, { ...input, now: systemClock.now() });
+    // A throwaway cache: publishing is what matters, the bump every instance's bus listens for.
+    if (result.ok)
+      await new InvalidationBus(db, new CredentialCache(systemClock), createLogger('silent')).publish();
+    return result;
   } finally {
     await db.close();
   }
