@@ -29,6 +29,7 @@ import type { ArrayRow, RowMapper } from './row-mapper.js';
 import type { RowSerializer } from './row-serializer.js';
 import { Fragment, joinSql } from './sql/fragment.js';
 import type { ReaderResult } from './sqlite-reader.js';
+import { refuseUnsupportedOptions } from './write-options.js';
 
 type DynamicDb = Record<string, Record<string, unknown>>;
 type Values = Record<string, unknown>;
@@ -44,7 +45,6 @@ export class ODataService {
   readonly guard: ReadGuard;
 
   constructor(private readonly ctx: AppContext) {
-    // First: guarded SQLite plans call the deadline function it registers, even to be prepared.
     this.guard = new ReadGuard(ctx.db, {
       userTimeoutMs: ctx.config.odataTimeoutMs,
       anonymousTimeoutMs: ctx.config.odataAnonymousTimeoutMs,
@@ -104,6 +104,7 @@ export class ODataService {
     const def = requireResource(request.resource);
     if (request.key || request.count)
       throw new AppError('bad_request', 'POST goes to the collection, without a key');
+    refuseUnsupportedOptions(request.options, 'POST');
     if (isReadOnlyResource(def.name, 'create')) throw readOnly(def.name, 'created');
     if (!principal || !mayCreate(def.name, principal)) throw denied(principal, `create ${def.name}`);
     const values = checkBody(def, body, 'create');
@@ -136,8 +137,42 @@ export class ODataService {
   async update(url: string, body: unknown, principal: Principal | null): Promise<number> {
     const request = parseODataUrl(url);
     const def = requireResource(request.resource);
+    refuseUnsupportedOptions(request.options, 'PATCH');
     if (isReadOnlyResource(def.name, 'update')) throw readOnly(def.name, 'changed');
-    const values = checkBody(def, body, 'update');
+    return this.applyUpdate(def, request, checkBody(def, body, 'update'), principal);
+  }
+
+  /**
+   * `PUT /v7/<resource>(key)`: replaces one entity, as balena's PUT does for an existing row (docs/
+   * odata-writes.md). Like pinejs it needs the create and the update right; a field the body leaves out
+   * goes back to its default (null; false for flags) or, having none, is required. Unlike pinejs it
+   * never inserts a missing row under the caller's key: 404, so ids cannot be probed or squatted.
+   */
+  async replace(url: string, body: unknown, principal: Principal | null): Promise<void> {
+    const request = parseODataUrl(url);
+    const def = requireResource(request.resource);
+    if (!request.key || request.count)
+      throw new AppError('bad_request', 'PUT replaces one entity: /v7/<resource>(<key>)');
+    refuseUnsupportedOptions(request.options, 'PUT');
+    if (isReadOnlyResource(def.name, 'create') || isReadOnlyResource(def.name, 'update'))
+      throw readOnly(def.name, 'replaced');
+    if (!principal || !mayCreate(def.name, principal))
+      throw denied(principal, `create and update ${def.name} (PUT needs both)`);
+    const values = replacement(def, checkBody(def, body, 'update'));
+    if ((await this.applyUpdate(def, request, values, principal)) > 0) return;
+    // Nothing replaced: a row the caller can see but not change is 403, anything else 404.
+    const { d } = await this.read(`${url.split('?')[0]}?$select=id`, principal);
+    if ((d as unknown[]).length > 0) throw denied(principal, `update ${def.name}`);
+    throw new AppError('not_found', `No ${def.name} has this key`);
+  }
+
+  /** Validated field values onto the rows `request` selects that the principal may update. */
+  private async applyUpdate(
+    def: ResourceDef,
+    request: ParsedRequest,
+    values: Values,
+    principal: Principal | null,
+  ): Promise<number> {
     validateUpdate(def.name, values);
     const allowed = principal ? writableFields(def.name, principal) : null;
     const refused = allowed ? Object.keys(values).find((name) => !allowed.has(name)) : undefined;
@@ -187,6 +222,7 @@ export class ODataService {
   async remove(url: string, principal: Principal | null): Promise<number> {
     const request = parseODataUrl(url);
     const def = requireResource(request.resource);
+    refuseUnsupportedOptions(request.options, 'DELETE');
     if (isReadOnlyResource(def.name, 'delete')) throw readOnly(def.name, 'deleted');
     const ids = await this.targetIds(def, request, principal, 'delete');
     if (ids.length === 0) return 0;
@@ -308,6 +344,22 @@ function checkBody(def: ResourceDef, body: unknown, mode: 'create' | 'update'): 
     values[name] = checkValue(name, field, raw);
   }
   return values;
+}
+
+/**
+ * A PUT body completed to the whole entity: every field a PATCH could change and the body leaves out
+ * takes its default, as pinejs sets `DEFAULT` (odata-to-abstract-sql `BindVars`): null, false for a
+ * flag (the column default); without one the field is required.
+ */
+function replacement(def: ResourceDef, values: Values): Values {
+  const full: Values = { ...values };
+  for (const [name, field] of Object.entries(def.fields)) {
+    if (!field.update || full[name] !== undefined) continue;
+    if (field.nullable) full[name] = null;
+    else if (field.type === 'boolean') full[name] = 0;
+    else throw new AppError('validation', `"${name}" is required: PUT replaces the whole ${def.name}`);
+  }
+  return full;
 }
 
 function checkValue(name: string, field: FieldDef, raw: unknown): unknown {
