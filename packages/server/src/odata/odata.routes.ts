@@ -33,6 +33,12 @@ export function registerODataRoutes(app: FastifyInstance, odata: ODataService): 
     return reply.code(200).send('');
   });
 
+  // balena's PUT replaces one entity (pinejs `runPut`); like PATCH it answers 200 with an empty body.
+  app.put(url, { config }, async (request, reply) => {
+    await odata.replace(odataPath(request), request.body, request.principal);
+    return reply.code(200).send('');
+  });
+
   app.delete(url, { config }, async (request, reply) => {
     await odata.remove(odataPath(request), request.principal);
     return reply.code(200).send('');

@@ -69,7 +69,7 @@ function fieldSchema(name: string, field: FieldDef): Json {
   return name === 'id' ? { ...schema, readOnly: true } : schema;
 }
 
-/** Component schemas for every resource: the row, and the bodies of POST and PATCH. */
+/** Component schemas for every resource: the row, and the bodies of POST, PATCH and PUT. */
 export function v7Schemas(): Record<string, Json> {
   const out: Record<string, Json> = {};
   for (const def of Object.values(RESOURCES)) {
@@ -93,6 +93,13 @@ export function v7Schemas(): Record<string, Json> {
         type: 'object',
         minProperties: 1,
         properties: Object.fromEntries(updatable.map(([name, f]) => [name, writeSchema(name, f)])),
+      };
+      // PUT (docs/odata-writes.md): the whole entity; what it leaves out goes back to its default.
+      out[`v7.${def.name}.replace`] = {
+        type: 'object',
+        description: 'The whole entity: a field left out becomes null (false for flags), or is required.',
+        properties: Object.fromEntries(updatable.map(([name, f]) => [name, writeSchema(name, f)])),
+        required: updatable.filter(([, f]) => !f.nullable && f.type !== 'boolean').map(([name]) => name),
       };
     }
   }
@@ -142,7 +149,7 @@ export function v7Paths(): Record<string, Json> {
     const updatable =
       Object.values(def.fields).some((f) => f.update) && !isReadOnlyResource(def.name, 'update');
     const deletable = !isReadOnlyResource(def.name, 'delete') && (creatable || updatable);
-    const body = (kind: 'create' | 'update'): Json => ({
+    const body = (kind: 'create' | 'update' | 'replace'): Json => ({
       required: true,
       content: { 'application/json': { schema: ref(`v7.${def.name}.${kind}`) } },
     });
@@ -185,6 +192,20 @@ export function v7Paths(): Record<string, Json> {
         parameters: [idParam],
         requestBody: body('update'),
         responses: done,
+      });
+    // balena's PUT needs the create and the update right (pinejs permissions.ts `methodPermissions`).
+    if (creatable && updatable)
+      byId.put = op('replace', `Replace one ${def.name}`, {
+        description:
+          'Sets every field a PATCH could change: those the body leaves out go back to their default. ' +
+          'Never creates a row: an unknown or unreadable key is 404. No query options.',
+        parameters: [idParam],
+        requestBody: body('replace'),
+        responses: {
+          '200': { description: 'Replaced (empty body).' },
+          '404': { $ref: '#/components/responses/BalenaNotFound' },
+          '409': { $ref: '#/components/responses/BalenaConflict' },
+        },
       });
     if (deletable)
       byId.delete = op('delete', `Delete one ${def.name}`, { parameters: [idParam], responses: done });

@@ -327,6 +327,36 @@ describe.each(dialects())('balena-sdk resources (%s)', (dialect) => {
   });
 
   describe('pine', () => {
+    it('put replaces one entity; a write refuses options it would not honour', async () => {
+      const app = await newFleet();
+      const env = sdk.models.application.envVar;
+      await env.set(app.id, 'FOO', 'bar');
+      const [variable] = await env.getAllByApplication(app.id);
+      const resource = 'application_environment_variable';
+      const id = variable?.id as number;
+      await sdk.pine.put({ resource, id, body: { name: 'FOO', value: 'put' } });
+      expect(await env.get(app.id, 'FOO')).toBe('put');
+      // A PUT is the whole entity: a field without a default cannot be left out.
+      await expect(sdk.pine.put({ resource, id, body: { value: 'x' } })).rejects.toMatchObject({
+        statusCode: 400,
+        body: `"name" is required: PUT replaces the whole ${resource}`,
+      });
+      await expect(
+        sdk.pine.put({ resource, id: 2_000_000_000, body: { name: 'NEW', value: 'x' } }),
+      ).rejects.toMatchObject({ statusCode: 404 });
+      await env.set(app.id, 'BAR', 'b');
+      await expect(
+        sdk.pine.delete({ resource, options: { $filter: { application: app.id }, $top: 1 } }),
+      ).rejects.toMatchObject({
+        statusCode: 400,
+        body: '$top is not supported on DELETE: it changes every row the key or $filter selects',
+      });
+      expect((await env.getAllByApplication(app.id)).map((v) => [v.name, v.value])).toEqual([
+        ['BAR', 'b'],
+        ['FOO', 'put'],
+      ]);
+    });
+
     it('$in, $any, nested $expand and $count', async () => {
       const app = await newFleet();
       const a = await newDevice(app.id);

@@ -78,7 +78,7 @@ describe('OpenAPI document', () => {
 
   it('documents the /v7 wildcard as every resource with its query options, key paths and /$count', () => {
     const methods = new Set(t.app.mooring.routes.filter((r) => r.url === '/v7/*').map((r) => r.method));
-    expect([...methods].sort()).toEqual(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST']);
+    expect([...methods].sort()).toEqual(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT']);
     for (const name of Object.keys(RESOURCES)) {
       const list = doc.paths[`/v7/${name}`]?.get;
       expect(list, name).toBeDefined();
@@ -92,6 +92,13 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/v7/device']?.post?.requestBody).toBeDefined();
     expect(doc.paths['/v7/device_type']?.post).toBeUndefined();
     expect(doc.paths['/v7/api_key({id})']?.delete).toBeDefined();
+    // PUT where balena's rule (create and update) can hold, with the whole entity as its body.
+    expect(doc.paths['/v7/application_environment_variable({id})']?.put?.requestBody).toBeDefined();
+    expect(doc.components.schemas?.['v7.application_environment_variable.replace']).toMatchObject({
+      required: ['name', 'value'],
+    });
+    expect(doc.paths['/v7/api_key({id})']?.put).toBeUndefined();
+    expect(doc.paths['/v7/device_type({id})']?.put).toBeUndefined();
   });
 
   it('declares the security schemes, with RFC 9421 as a documented extension, and per-route security from config.access', () => {

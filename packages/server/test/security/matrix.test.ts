@@ -76,6 +76,8 @@ const MATRIX: readonly Row[] = [
   row('200 401 401 401 200 200 200 200 401 401 200 200 403 403 200 401', 'GET|HEAD', '/v7/*', (w) => ({ method: 'GET', url: `/v7/application(${w.x.id})?$select=id,app_name` })),
   row('401 401 401 401 201 201 403 201 401 401 403 403 403 403 201 401', 'POST', '/v7/*', (w) => ({ method: 'POST', url: '/v7/application_environment_variable', body: { application: w.x.id, name: `V_${w.unique()}`, value: 'v' } })),
   row('401 401 401 401 200 200 403 200 401 401 403 403 403 403 200 401', 'PATCH', '/v7/*', (w) => ({ method: 'PATCH', url: `/v7/device(${w.d1.id})`, body: { device_name: `d1-${w.unique()}` } })),
+  // PUT replaces fleet X's variable: balena's create-and-update rule, never a row created by PUT
+  row('401 401 401 401 200 200 403 200 401 401 403 403 403 403 200 401', 'PUT', '/v7/*', async (w) => ({ method: 'PUT', url: `/v7/application_environment_variable(${await w.freshFleetVar()})`, body: { name: `V_${w.unique()}`, value: 'v' } })),
   row('401 401 401 401 200 200 403 200 401 401 403 403 403 403 200 401', 'DELETE', '/v7/*', async (w) => ({ method: 'DELETE', url: `/v7/application_environment_variable(${await w.freshFleetVar()})` })),
   // API keys: named keys need a fresh password session; a limited key cannot mint an unlimited one
   row('401 401 401 401 200 401 401 401 401 401 403 403 403 403 401 401', 'POST', '/api-key/user/full', (w) => ({ method: 'POST', url: '/api-key/user/full', body: { name: `k${w.unique()}`, expiryDate: null } })),
