@@ -2,6 +2,30 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scanForSecrets } from './secret-scan.js';
 
+/**
+ * Whether the PostgreSQL half of the suite runs (`dialects()` in databases.ts). Without
+ * MOORING_TEST_DATABASE_URL it is skipped loudly on a workstation, but under CI it is a failure
+ * (`.ci/run` starts a throwaway cluster), never a silent SQLite-only pass.
+ */
+export function postgresEnabled(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  warn: (message: string) => void = (message) => process.stderr.write(message),
+): boolean {
+  if (env.MOORING_TEST_DATABASE_URL) return true;
+  const ci = env.CI;
+  if (ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false') {
+    throw new Error(
+      'MOORING_TEST_DATABASE_URL is unset but CI is set: the PostgreSQL tests must run in CI ' +
+        '(.ci/run starts a throwaway cluster)',
+    );
+  }
+  warn(
+    '\n*** SKIPPING every PostgreSQL test: MOORING_TEST_DATABASE_URL is not set, so this run covers ' +
+      'SQLite only. Set it (README, "Tests") to run both dialects. ***\n\n',
+  );
+  return false;
+}
+
 /*
  * vitest globalSetup: one directory per run for captured log lines and recorded secrets (see
  * secret-ledger.ts), and, after every test file has finished, the scan that fails the run when any
@@ -11,6 +35,8 @@ import { scanForSecrets } from './secret-scan.js';
 const ROOT = resolve(import.meta.dirname, '../../../../test-output');
 
 export function setup(): () => void {
+  // Once per run, before any worker starts; throws (failing the run) under CI.
+  postgresEnabled();
   const dir = join(ROOT, `run-${Date.now()}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   // Workers are forked after this and inherit the environment.
