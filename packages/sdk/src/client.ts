@@ -3,6 +3,7 @@ import { AdminResource, AuditResource } from './resources/admin.js';
 import { AccountResource, AuthResource, SessionsResource } from './resources/auth.js';
 import { DevicesResource } from './resources/devices.js';
 import { EnvResource } from './resources/env.js';
+import { EventsResource } from './resources/events.js';
 import { FleetsResource } from './resources/fleets.js';
 import { KeysResource } from './resources/keys.js';
 import { ODataResource } from './resources/odata.js';
@@ -61,6 +62,8 @@ export class MooringClient {
   readonly fleets: FleetsResource;
   readonly devices: DevicesResource;
   readonly env: EnvResource;
+  /** The event log: feed pages and a live, self-resuming stream (docs/events.md). */
+  readonly events: EventsResource;
   readonly audit: AuditResource;
   readonly admin: AdminResource;
   readonly odata: ODataResource;
@@ -108,6 +111,7 @@ export class MooringClient {
     this.fleets = new FleetsResource(this.#http);
     this.devices = new DevicesResource(this.#http);
     this.env = new EnvResource(this.#http);
+    this.events = new EventsResource(this.#http);
     this.audit = new AuditResource(this.#http);
     this.admin = new AdminResource(this.#http);
     this.odata = new ODataResource(this.#http);

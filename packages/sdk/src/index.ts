@@ -5,6 +5,7 @@
 export { MooringClient, type MooringClientOptions } from './client.js';
 export { isMooringError, MooringError, type MooringErrorCode } from './errors.js';
 export { keyPath, type ODataOptions, odataQuery, odataString } from './odata-query.js';
+export type { StreamOptions } from './resources/events.js';
 export type { SigningKeyConfig } from './signing.js';
 export {
   type KeyValueStorage,

@@ -147,6 +147,48 @@ export class Transport {
     }
   }
 
+  /**
+   * A GET whose body is read as it arrives (Server-Sent Events): the credential as for any request,
+   * the timeout only until the response head, errors mapped as for `request`. The caller reads
+   * `response.body` and cancels it (or aborts `signal`) when done.
+   */
+  async openStream(
+    path: string,
+    query: RequestOptions['query'],
+    extraHeaders: Readonly<Record<string, string>>,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
+    const url = this.url(path, query);
+    const headers: Record<string, string> = { accept: 'text/event-stream', ...extraHeaders };
+    await this.authenticate('GET', url, undefined, {}, headers);
+    const head = AbortSignal.timeout(this.options.timeoutMs);
+    const controller = new AbortController();
+    const abort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', abort, { once: true });
+    const onTimeout = (): void => controller.abort(head.reason);
+    head.addEventListener('abort', onTimeout, { once: true });
+    let response: Response;
+    try {
+      response = await this.options.fetch(url, { method: 'GET', headers, signal: controller.signal });
+    } catch (error) {
+      signal?.removeEventListener('abort', abort);
+      if (signal?.aborted) throw error;
+      throw networkError(error);
+    } finally {
+      head.removeEventListener('abort', onTimeout);
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      throw errorFromResponse(
+        response.status,
+        text,
+        response.headers.get('retry-after'),
+        this.options.clock(),
+      );
+    }
+    return response;
+  }
+
   /** Adds the credential's headers; returns the session token used, if one was. */
   private async authenticate(
     method: HttpMethod,

@@ -102,6 +102,8 @@ export interface Device {
   readonly isOnline: boolean;
   readonly overallStatus: string;
   readonly lastConnectivityEvent: string | null;
+  /** "Last seen": the last heartbeat (poll by the device's own key), null before the first. */
+  readonly lastHeartbeatAt: string | null;
   readonly createdAt: string;
   readonly osVersion: string | null;
   readonly supervisorVersion: string | null;
@@ -114,6 +116,8 @@ export interface DeviceStatusHistory {
   readonly uuid: string;
   /** The state now. */
   readonly status: HeartbeatState;
+  /** "Last seen": the last heartbeat, null before the first. */
+  readonly lastHeartbeatAt: string | null;
   /** Newest first; `at` is when the change happened. */
   readonly events: readonly {
     readonly from: HeartbeatState;
@@ -155,3 +159,46 @@ export interface Organization {
 }
 
 export type Role = 'administrator' | 'member';
+
+/** Event types of the event log (docs/events.md). */
+export type MooringEventType =
+  | 'device.online'
+  | 'device.timeout'
+  | 'device.offline'
+  | 'device.registered'
+  | 'device.moved'
+  | 'device.deleted'
+  | 'api_key.expiring'
+  | 'api_key.expired'
+  | 'api_key.revoked';
+
+/** One event of the log, as the feed and the stream deliver it. */
+export interface MooringEvent {
+  /** The global cursor: resume after it. */
+  readonly id: number;
+  readonly type: MooringEventType;
+  /** When the change happened (ISO 8601). */
+  readonly at: string;
+  readonly organization: number | null;
+  readonly fleet: number | null;
+  readonly device: number | null;
+  readonly deviceUuid: string | null;
+  /** 1, 2, 3… per device, without gaps (device events). */
+  readonly deviceSeq: number | null;
+  readonly apiKey: number | null;
+  readonly previousStatus: string | null;
+  readonly status: string | null;
+  readonly data: Readonly<Record<string, unknown>> | null;
+}
+
+/** Which events: types (or `device.*`), one fleet. */
+export interface EventFilter {
+  readonly types?: readonly string[];
+  readonly fleet?: number;
+}
+
+export interface EventPage {
+  readonly events: readonly MooringEvent[];
+  /** Pass as `after` to continue. */
+  readonly next: number;
+}

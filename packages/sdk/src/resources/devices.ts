@@ -13,6 +13,7 @@ interface DeviceRow {
   is_online: boolean;
   overall_status: string;
   last_connectivity_event: string | null;
+  mooring_last_heartbeat_at: string | null;
   created_at: string;
   os_version: string | null;
   supervisor_version: string | null;
@@ -30,6 +31,7 @@ const QUERY = {
     'is_online',
     'overall_status',
     'last_connectivity_event',
+    'mooring_last_heartbeat_at',
     'created_at',
     'os_version',
     'supervisor_version',
@@ -55,6 +57,7 @@ function toDevice(row: DeviceRow): Device {
     isOnline: row.is_online,
     overallStatus: row.overall_status,
     lastConnectivityEvent: row.last_connectivity_event,
+    lastHeartbeatAt: row.mooring_last_heartbeat_at,
     createdAt: row.created_at,
     osVersion: row.os_version,
     supervisorVersion: row.supervisor_version,
@@ -182,11 +185,17 @@ export class DevicesResource {
     const answer = await this.http.request<{
       uuid: string;
       api_heartbeat_state: HeartbeatState;
+      last_heartbeat_at: string | null;
       events: DeviceStatusHistory['events'];
     }>('GET', `/mooring/v1/devices/${encodeURIComponent(uuid)}/status-history`, {
       query: options.limit === undefined ? undefined : { limit: options.limit },
     });
-    return { uuid: answer.uuid, status: answer.api_heartbeat_state, events: answer.events };
+    return {
+      uuid: answer.uuid,
+      status: answer.api_heartbeat_state,
+      lastHeartbeatAt: answer.last_heartbeat_at,
+      events: answer.events,
+    };
   }
 
   /**

@@ -86,21 +86,34 @@ export async function findReadableDevice(
   db: Database,
   principal: Principal,
   uuid: string,
-): Promise<{ id: number; uuid: string; api_heartbeat_state: string } | undefined> {
+): Promise<
+  { id: number; uuid: string; api_heartbeat_state: string; last_api_heartbeat_at: number | null } | undefined
+> {
   const filter = rowFilter('device', 'read', principal);
   if (filter.kind === 'none') return undefined;
   // One row by its unique uuid: the point form of the predicate (permissions.ts PredicateForm).
   const predicate = filterPredicate(filter, 't0', 'point');
   const compiled =
-    sql`SELECT t0.id, t0.uuid, t0.api_heartbeat_state FROM device t0 WHERE t0.uuid = ${uuid} AND ${predicate}`.compile(
+    sql`SELECT t0.id, t0.uuid, t0.api_heartbeat_state, t0.last_api_heartbeat_at FROM device t0 WHERE t0.uuid = ${uuid} AND ${predicate}`.compile(
       db.kysely,
     );
-  const result = await db.kysely.executeQuery<{ id: number; uuid: string; api_heartbeat_state: string }>({
+  const result = await db.kysely.executeQuery<{
+    id: number;
+    uuid: string;
+    api_heartbeat_state: string;
+    last_api_heartbeat_at: number | null;
+  }>({
     ...compiled,
     parameters: bindPrincipal(compiled.parameters, principal),
   });
   const row = result.rows[0];
-  return row ? { ...row, id: Number(row.id) } : undefined;
+  return row
+    ? {
+        ...row,
+        id: Number(row.id),
+        last_api_heartbeat_at: row.last_api_heartbeat_at === null ? null : Number(row.last_api_heartbeat_at),
+      }
+    : undefined;
 }
 
 export interface StatusEventRow {

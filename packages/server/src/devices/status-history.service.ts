@@ -6,6 +6,8 @@ import { findReadableDevice, listStatusEvents } from './devices.repository.js';
 export interface StatusHistory {
   readonly uuid: string;
   readonly api_heartbeat_state: string;
+  /** "Last seen": the last heartbeat (as written by the coalescing flush), null before the first. */
+  readonly last_heartbeat_at: string | null;
   /** Newest first. `at` is when the transition happened (for timeouts: when it was due). */
   readonly events: readonly { readonly from: string; readonly to: string; readonly at: string }[];
 }
@@ -28,6 +30,8 @@ export async function statusHistory(
   return {
     uuid: device.uuid,
     api_heartbeat_state: device.api_heartbeat_state,
+    last_heartbeat_at:
+      device.last_api_heartbeat_at === null ? null : new Date(device.last_api_heartbeat_at).toISOString(),
     events: rows.map((r) => ({ from: r.from_state, to: r.to_state, at: new Date(r.at).toISOString() })),
   };
 }

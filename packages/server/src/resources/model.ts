@@ -283,6 +283,9 @@ export const RESOURCES: Readonly<Record<string, ResourceDef>> = {
       is_online: { type: 'boolean', computed: online, nullable: false },
       is_connected_to_vpn: { type: 'boolean', computed: online, nullable: false },
       last_connectivity_event: ts('last_connectivity_event', true),
+      // Mooring's addition (docs/devices.md): the last heartbeat, i.e. the last poll by the device's own
+      // key, as written by the coalescing flush. balena has no such field; the prefix keeps it that way.
+      mooring_last_heartbeat_at: ts('last_api_heartbeat_at', true),
       last_vpn_event: ts('last_connectivity_event', true),
       is_locked_until__date: ts('is_locked_until__date', true),
       public_address: col('string', 'public_address', { update: true, maxLength: 255 }),

@@ -103,6 +103,7 @@ describe.each(dialects())('heartbeat state machine (%s)', (dialect) => {
     expect(history.json).toEqual({
       uuid: dev.uuid,
       api_heartbeat_state: 'online',
+      last_heartbeat_at: iso(back),
       events: [
         { from: 'offline', to: 'online', at: iso(back) },
         { from: 'timeout', to: 'offline', at: iso(t0 + DEFAULT_TIMEOUT_MS + DEFAULT_GRACE_MS) },
