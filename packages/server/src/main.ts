@@ -12,10 +12,17 @@ import { deriveKeys, loadMasterSecret } from './config/secrets.js';
 import { type Database, type DialectName, openDatabase } from './db/database.js';
 import { databaseUnavailability } from './db/errors.js';
 import { migrateToLatest } from './db/migrate.js';
+import { holdUncertainDeadlines } from './devices/heartbeat-recovery.js';
+import { resolveLogFormat } from './http/log-format.js';
 import { createLogger } from './http/logger.js';
+import { startMetricsListener } from './ops/metrics-endpoint.js';
+import { ALIVE_INTERVAL_MS, prepareStorage, StorageError } from './storage/data-dir.js';
 import { type PasswordResetResult, resetPassword } from './users/password-reset.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The pid file's time is refreshed every ALIVE_INTERVAL_MS: the crash came at most that much later. */
+const ALIVE_SLACK_MS = ALIVE_INTERVAL_MS;
 
 /** A listening server, as returned by startServer. */
 export interface RunningServer {
@@ -35,12 +42,29 @@ export async function startServer(
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<RunningServer> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const logger = createLogger(
+    config.logLevel,
+    undefined,
+    resolveLogFormat(config.logFormat, (process.stdout as { isTTY?: boolean }).isTTY),
+  );
+  // The data directory writable and, on SQLite, locked for this process (storage/data-dir.ts).
+  const storage = prepareStorage(config);
   const keys = deriveKeys(loadMasterSecret(config));
-  const db = openConfiguredDatabase(config, logger);
+  const db = storage.openDatabase(() => openConfiguredDatabase(config, logger));
   const applied = await migrateToLatest(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  if (storage.uncleanStop) {
+    // Before the first sweep: no timeout may be recorded from a deadline a lost poll had moved.
+    const { pid, aliveAt } = storage.uncleanStop;
+    const held = await holdUncertainDeadlines(db, {
+      crashedAt: aliveAt + ALIVE_SLACK_MS,
+      flushIntervalMs: config.heartbeat.flushIntervalMs,
+    });
+    logger.warn(
+      { previousPid: pid, lastAliveAt: new Date(aliveAt).toISOString(), devicesHeld: held },
+      'the previous process on this data directory did not stop cleanly: polls answered in its last flush interval were not written; online devices whose deadline they could have moved get a full window from the crash before timing out',
+    );
+  }
 
   const clock = systemClock;
   const app = await buildApp({ config, db, keys, clock, logger });
@@ -58,6 +82,12 @@ export async function startServer(
     throw error;
   }
   const url = config.publicUrl ?? address;
+  const metrics = app.mooring.metrics;
+  const metricsListener =
+    metrics && config.metrics.port !== undefined
+      ? await startMetricsListener(metrics, config.metrics, logger)
+      : undefined;
+  if (metricsListener) out.write(`Metrics on ${metricsListener.url}\n`);
 
   out.write(`Mooring is listening on ${url} (database: ${db.dialect})\n`);
   if (bootstrap) {
@@ -79,7 +109,9 @@ export async function startServer(
     close: async (signal?: string) => {
       logger.info({ signal }, 'shutting down');
       await app.close();
+      await metricsListener?.close();
       await db.close();
+      storage.release();
     },
   };
 }
@@ -172,6 +204,10 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) {
       process.stderr.write(`mooring: configuration error: ${error.message}\n`);
       process.exit(2);
+    }
+    if (error instanceof StorageError) {
+      process.stderr.write(`mooring: cannot start: ${error.message}\n`);
+      process.exit(3);
     }
     throw error;
   }

@@ -15,6 +15,8 @@ export interface Config {
   readonly adminPassword: string | undefined;
   readonly adminEmail: string;
   readonly logLevel: LogLevel;
+  /** `json` lines, `pretty` for a terminal, or `auto`: pretty when stdout is a TTY (decided in main.ts). */
+  readonly logFormat: LogFormat;
   /** `/metrics` (ops/metrics.ts): off unless a token or a port is set. */
   readonly metrics: MetricsConfig;
   /** Session token lifetime in seconds. Must exceed 24 h: balena-sdk refreshes tokens older than a day. */
@@ -98,6 +100,9 @@ export interface MetricsConfig {
   readonly host: string;
 }
 
+export const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -163,6 +168,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     adminPassword,
     adminEmail,
     logLevel: oneOf(get, 'MOORING_LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: oneOf(get, 'MOORING_LOG_FORMAT', LOG_FORMATS, 'auto'),
     metrics: metricsConfig(get),
     sessionLifetimeSeconds: integer(get, 'MOORING_SESSION_LIFETIME_SECONDS', 7 * DAY, DAY + 3600, 365 * DAY),
     freshAuthSeconds: integer(get, 'MOORING_FRESH_AUTH_SECONDS', 20 * 60, 60, DAY),

@@ -1,13 +1,26 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import pino, { type Bindings, type ChildLoggerOptions, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/config.js';
+import { prettyDestination } from './log-format.js';
 import { redactUrl } from './redact.js';
 
 /**
  * The process logger. Requests are logged by method, redacted URL and request id only: headers are
  * never serialised (Authorization, Cookie, Signature), and bodies never (passwords).
  */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+export function createLogger(
+  level: LogLevel,
+  destination?: DestinationStream,
+  /** `pretty`: human-readable lines (http/log-format.ts), written after redaction like JSON ones. */
+  format: 'json' | 'pretty' = 'json',
+): Logger {
+  const target =
+    format === 'pretty'
+      ? prettyDestination(
+          (destination as NodeJS.WritableStream | undefined) ?? process.stdout,
+          destination === undefined && process.stdout.isTTY === true,
+        )
+      : destination;
   return pino(
     {
       level,
@@ -37,7 +50,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     },
-    destination,
+    target,
   );
 }
 
