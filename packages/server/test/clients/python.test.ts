@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { request } from '../support/fleet-fixtures.js';
 import { ADMIN_PASSWORD, createTestApp, loginAs, type TestApp } from '../support/test-app.js';
 
 const CLIENT_DIR = fileURLToPath(new URL('../../../../clients/python/', import.meta.url));
+const SIGNATURES_MD = fileURLToPath(new URL('../../../../docs/signatures.md', import.meta.url));
 
 /** Runs `python3 -m unittest` in clients/python with `env`; resolves with its exit status and output. */
 function runPython(
@@ -121,6 +122,23 @@ describe.each(dialects())('Python client against the real server (%s)', (dialect
     expect(ran).toBeGreaterThan(30);
     expect(code, output).toBe(0);
   }, 120_000);
+
+  it("docs/signatures.md's standard-library Python example signs a request the server accepts", async () => {
+    const text = readFileSync(SIGNATURES_MD, 'utf8');
+    const blocks = [...text.matchAll(/<!-- python-example -->\n```python\n([\s\S]*?)```/g)].map(
+      (m) => m[1] ?? '',
+    );
+    expect(blocks).toHaveLength(1);
+    const script = join(dir, 'signing_example.py');
+    writeFileSync(script, blocks[0] ?? '');
+    const { code, output } = await runPython([script], env);
+    expect(code, output).toBe(0);
+    // The key requires signatures: an answer at all means the signature verified.
+    expect((JSON.parse(output) as { d: unknown[] }).d).toContainEqual({
+      uuid: env.MOORING_DEVICE_UUID,
+      is_online: true,
+    });
+  }, 60_000);
 
   it('the examples run: a device status and an online check', async () => {
     const status = await runPython(['examples/fleet_status.py', env.MOORING_FLEET ?? ''], env);
