@@ -6,6 +6,7 @@ import { compileRowSerializer, type RowSerializer } from './row-serializer.js';
 import type { Slot } from './slots.js';
 import { type Fragment, finishSql } from './sql/fragment.js';
 import { sqliteJsonRows } from './sql-json.js';
+import { deadlineFor } from './sqlite-reader.js';
 import { type Binder, compileBinder } from './values.js';
 
 /** A compiled statement reusable for every request of the same shape and principal shape. */
@@ -41,7 +42,10 @@ export class PlanCache {
   constructor(
     private readonly db: Database,
     private readonly maxPlans = 2000,
-  ) {}
+  ) {
+    // Guarded SQLite plans call the deadline function (compiler/scope.ts): it must exist to prepare them.
+    if (db.sqlite) deadlineFor(db.sqlite);
+  }
 
   /** `arrays`: a read plan (array rows + row mapper, see {@link runRows}); else object rows. */
   get(key: string, build: () => { query: Fragment; shape: RowShape }, arrays = false): Plan {

@@ -6,10 +6,11 @@ import type { CallerTier } from './query-cost.js';
 import type { ArrayRow } from './row-mapper.js';
 import {
   answerSize,
-  installDeadline,
+  deadlineFor,
   type ReaderResult,
   ReadStopped,
   SqliteReader,
+  type Within,
 } from './sqlite-reader.js';
 
 /** Time limits of guarded reads, per lane (config: MOORING_ODATA_*_TIMEOUT_MS). */
@@ -95,14 +96,14 @@ interface Lane {
  */
 export class ReadGuard {
   private readonly lanes: Record<LaneName, Lane>;
-  private readonly within: (<T>(ms: number, run: () => T) => T) | null;
+  private readonly within: Within | null;
 
   constructor(
     private readonly db: Database,
     options: ReadGuardOptions,
   ) {
     const sqlite = db.sqlite;
-    this.within = sqlite ? installDeadline(sqlite) : null;
+    this.within = sqlite ? deadlineFor(sqlite) : null;
     // An in-memory database cannot be opened a second time: its guarded reads run inline.
     const file = sqlite && !sqlite.memory && sqlite.name !== '' ? sqlite.name : null;
     const poolSize = db.pool?.options.max ?? 10;
@@ -162,7 +163,7 @@ export class ReadGuard {
     if (this.db.pool) return pgRead(this.db.pool, plan, values, lane);
     const json = rows ? undefined : plan.jsonStatement;
     if (lane.reader) return lane.reader.read(json?.source ?? plan.sql, values, json !== undefined, lane);
-    const within = this.within as <T>(ms: number, run: () => T) => T;
+    const within = this.within as Within;
     let result: ReaderResult;
     try {
       result = within(lane.timeoutMs, () =>

@@ -45,12 +45,26 @@ const DEADLINE_SOURCE = `
   };
 `;
 
+/** Runs `run` under a deadline: a guarded plan's statement inside it throws once `ms` have passed. */
+export type Within = <T>(ms: number, run: () => T) => T;
+
+const installed = new WeakMap<SQLite.Database, Within>();
+
 /**
- * Registers the deadline function on a connection (a guarded plan cannot even be prepared without
- * it) and returns `within(ms, run)`, which runs `run` under a deadline: a statement of a guarded
- * plan running inside it throws once `ms` have passed.
+ * The deadline function of a connection, registered on first use (a guarded plan cannot even be
+ * prepared without it; plan-cache.ts asks first): once per connection, so every user of it shares
+ * one deadline.
  */
-export function installDeadline(db: SQLite.Database): <T>(ms: number, run: () => T) => T {
+export function deadlineFor(db: SQLite.Database): Within {
+  let within = installed.get(db);
+  if (within === undefined) {
+    within = installDeadline(db);
+    installed.set(db, within);
+  }
+  return within;
+}
+
+function installDeadline(db: SQLite.Database): Within {
   let deadline = Number.POSITIVE_INFINITY;
   let ticks = 0;
   db.function(DEADLINE_FUNCTION, { deterministic: false }, () => {
