@@ -3,6 +3,7 @@ import { CliError } from './cli-error.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerDeviceCommands } from './commands/devices.js';
 import { registerEnvCommands } from './commands/env.js';
+import { registerEventCommands } from './commands/events.js';
 import { registerFleetCommands } from './commands/fleets.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerServerCommands } from './commands/server.js';
@@ -67,6 +68,7 @@ export function createProgram(io: Io, onExit: (code: ExitCode) => void): Command
   registerFleetCommands(program, runner);
   registerDeviceCommands(program, runner);
   registerEnvCommands(program, runner);
+  registerEventCommands(program, runner);
   registerUserCommands(program, runner);
   registerSimulateCommand(program, runner);
   return program;

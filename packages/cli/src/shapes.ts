@@ -96,6 +96,7 @@ export interface DeviceJson {
   readonly status: string;
   readonly isOnline: boolean;
   readonly lastConnectivityEvent: string | null;
+  readonly lastHeartbeatAt: string | null;
   readonly createdAt: string;
   readonly osVersion: string | null;
   readonly supervisorVersion: string | null;
@@ -113,6 +114,7 @@ export function deviceJson(device: Device): DeviceJson {
     status: device.status,
     isOnline: device.isOnline,
     lastConnectivityEvent: device.lastConnectivityEvent,
+    lastHeartbeatAt: device.lastHeartbeatAt,
     createdAt: device.createdAt,
     osVersion: device.osVersion,
     supervisorVersion: device.supervisorVersion,

@@ -73,7 +73,8 @@ async function listDevices(
       { header: 'FLEET', value: (d) => String(d.fleetId), align: 'right' },
       { header: 'DEVICE TYPE', value: (d) => orDash(d.deviceType) },
       { header: 'STATUS', value: (d) => d.status },
-      { header: 'LAST SEEN', value: (d) => formatTime(d.lastConnectivityEvent, 'never') },
+      // "Last seen" is the last heartbeat, not the last status change.
+      { header: 'LAST SEEN', value: (d) => formatTime(d.lastHeartbeatAt, 'never') },
     ],
     'No devices.',
   );
@@ -97,7 +98,8 @@ function deviceDetails(d: Device): [string, string][] {
     ['Device type', orDash(d.deviceType)],
     ['Status', `${d.status}${d.isOnline ? '' : ' (not online)'}`],
     ['Overall status', orDash(d.overallStatus)],
-    ['Last seen', formatTime(d.lastConnectivityEvent, 'never')],
+    ['Last seen', formatTime(d.lastHeartbeatAt, 'never')],
+    ['Last status change', formatTime(d.lastConnectivityEvent, '-')],
     ['OS version', orDash(d.osVersion)],
     ['Supervisor', orDash(d.supervisorVersion)],
     ['IP address', orDash(d.ipAddress)],
