@@ -24,6 +24,20 @@ describe.each(dialects())('mooring fleet, device and env against a real server (
   const registerDevice = (uuid?: string): Promise<RegisteredDevice> =>
     register(server, provisioningKey, fleet.id, uuid);
   const heartbeat = (device: RegisteredDevice): Promise<void> => beat(server, device);
+  /** Online checks (`GET /v7/device(…)?$select=is_online`) of this device the server has answered. */
+  const answeredChecks = (uuid: string): number => {
+    const entries = server.logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const checks = new Set(
+      entries
+        .filter((e) => e.msg === 'incoming request')
+        .filter((e) => {
+          const url = String((e.req as { url?: unknown } | undefined)?.url ?? '');
+          return url.includes(uuid) && url.includes('is_online');
+        })
+        .map((e) => e.reqId),
+    );
+    return entries.filter((e) => e.msg === 'request completed' && checks.has(e.reqId)).length;
+  };
 
   beforeAll(async () => {
     server = await startListeningServer(dialect);
@@ -90,7 +104,12 @@ describe.each(dialects())('mooring fleet, device and env against a real server (
       '1s',
       '--json',
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Heartbeat only once the server has answered one of the CLI's checks (the device still
+    // offline), however long the process takes to start: the exit 0 must come from a later check.
+    await vi.waitFor(() => expect(answeredChecks(device.uuid)).toBeGreaterThan(0), {
+      timeout: 60_000,
+      interval: 50,
+    });
     await heartbeat(device);
     const result = await waiting;
     expect(result.code).toBe(0);

@@ -102,15 +102,23 @@ describe.each(dialects())('SDK fleets, devices, env vars and OData (%s)', (diale
     expect(await admin.devices.isOnline(uuid(11))).toBe(false);
 
     expect(await admin.devices.waitOnline(uuid(11), { timeoutMs: 200, intervalMs: 50 })).toBe(false);
-    let polls = 0;
+    // The device comes online only after the second poll has seen it offline (driven by the polls,
+    // not by a timer racing them), so waitOnline must keep polling, and answer at a later poll.
+    const seen: boolean[] = [];
+    let beat: Promise<unknown> | undefined;
     const waiting = admin.devices.waitOnline(uuid(11), {
-      timeoutMs: 10_000,
+      timeoutMs: 20_000,
       intervalMs: 50,
-      onPoll: () => polls++,
+      onPoll: (online) => {
+        seen.push(online);
+        if (seen.length === 2) beat = setHeartbeat(11, 'online');
+      },
     });
-    setTimeout(() => void setHeartbeat(11, 'online'), 150);
     expect(await waiting).toBe(true);
-    expect(polls).toBeGreaterThan(1);
+    await beat;
+    expect(seen.slice(0, 2)).toEqual([false, false]);
+    expect(seen.at(-1)).toBe(true);
+    expect(seen.length).toBeGreaterThan(2);
 
     await admin.devices.rename(uuid(11), 'front-door');
     expect(await admin.devices.get(uuid(11))).toMatchObject({ name: 'front-door' });

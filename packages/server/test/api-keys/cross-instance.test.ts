@@ -30,16 +30,30 @@ describe.runIf(process.env.MOORING_TEST_DATABASE_URL)('revocation across instanc
     const [row] = (await a.app.inject({ method: 'GET', url: '/v7/api_key', headers: bearer(session) })).json()
       .d;
 
-    const revokedAt = performance.now();
-    await a.app.inject({ method: 'DELETE', url: `/v7/api_key(${row.id})`, headers: bearer(session) });
+    // The promise: once the revocation is committed, B accepts no request that reaches it more than
+    // 1 s later. Measured honestly on a loaded machine: the revocation is committed at the latest
+    // when A answers the DELETE, and an accepted request was decided no earlier than it was sent, so
+    // a 200 sent more than 1 s after that answer is a broken promise, while slow requests or a slow
+    // loop never make a kept promise look broken. B must also refuse eventually (5 s, generous).
+    const revoked = await a.app.inject({
+      method: 'DELETE',
+      url: `/v7/api_key(${row.id})`,
+      headers: bearer(session),
+    });
+    expect(revoked.statusCode).toBe(200);
+    const committed = performance.now();
+    let lastAcceptedSentAfter = Number.NEGATIVE_INFINITY;
     let status = 200;
-    while (status === 200 && performance.now() - revokedAt < 5000) {
+    while (status === 200 && performance.now() - committed < 5000) {
+      const sent = performance.now() - committed;
       status = (await b.app.inject({ method: 'GET', url: '/v7/application', headers: bearer(key) }))
         .statusCode;
-      if (status === 200) await new Promise((r) => setTimeout(r, 5));
+      if (status === 200) {
+        lastAcceptedSentAfter = sent;
+        await new Promise((r) => setTimeout(r, 5));
+      }
     }
-    const elapsed = performance.now() - revokedAt;
     expect(status).toBe(401);
-    expect(elapsed).toBeLessThan(1000);
+    expect(lastAcceptedSentAfter, 'ms after the revocation that B still accepted the key').toBeLessThan(1000);
   });
 });
