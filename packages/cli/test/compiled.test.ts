@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildCli } from './support/build.js';
 import { ROOT, tempConfigDir } from './support/cli.js';
 import { ADMIN_PASSWORD, type ListeningServer, startListeningServer } from './support/server.js';
 
@@ -44,12 +45,8 @@ describe('the compiled mooring binary', () => {
 
   beforeAll(async () => {
     // Incremental: a no-op when dist/ is up to date, a full build on a clean clone.
-    const build = await run(process.execPath, [
-      join(ROOT, 'node_modules/typescript/bin/tsc'),
-      '-b',
-      'packages/cli',
-    ]);
-    expect(build.stdout + build.stderr).toBe('');
+    const build = await buildCli();
+    expect(build.output).toBe('');
     expect(build.code).toBe(0);
     server = await startListeningServer('sqlite');
   });

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PackedClients, packClients } from '../../../scripts/pack.js';
+import { buildCli } from '../../cli/test/support/build.js';
 import { ROOT, type ServerProcess, startServerProcess } from '../../server/test/support/server-process.js';
 
 const run = promisify(execFile);
@@ -35,7 +36,9 @@ describe('packed @mooring/sdk and @mooring/cli', () => {
       MOORING_DATA_DIR: join(dir, 'data'),
       MOORING_ADMIN_PASSWORD: PASSWORD,
     });
-    packed = packClients({ outDir: join(dir, 'tarballs') });
+    const build = await buildCli();
+    expect(build.code, build.output).toBe(0);
+    packed = packClients({ outDir: join(dir, 'tarballs'), build: false });
     await run(
       'npm',
       [
