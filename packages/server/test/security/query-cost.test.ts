@@ -249,6 +249,7 @@ describe.each(dialects())('the time limit of a read that passes the static budge
     const answer = await read;
     expect(answer.status, answer.body).toBe(503);
     expect(answer.retryAfter).not.toBeNull();
+    expect(answer.body).toContain(`time limit of ${LIMIT_MS} ms`);
     // It ran until its limit and was stopped there: by PostgreSQL's statement_timeout, or on SQLite by
     // the deadline function inside the worker (the worker's backstop would only fire a second later).
     expect(answer.ms).toBeGreaterThan(LIMIT_MS * 0.9);
