@@ -47,9 +47,9 @@ __version__ = "0.1.0"
 
 USER_AGENT = "mooring-python/" + __version__
 
-# Device fields read for a status; the last heartbeat is added when the server has it (issue 20).
-STATUS_FIELDS = ("id", "uuid", "device_name", "is_online", "api_heartbeat_state")
-LAST_HEARTBEAT_FIELDS = ("last_api_heartbeat_at", "last_heartbeat_at", "last_heartbeat")
+# Device fields read for a status. `mooring_last_heartbeat_at` is Mooring's addition to the balena
+# device (docs/devices.md): the time of the device's last poll, the true "last seen".
+STATUS_FIELDS = ("id", "uuid", "device_name", "is_online", "api_heartbeat_state", "mooring_last_heartbeat_at")
 
 JsonValue = Any
 QueryValue = Union[str, int, Sequence[str], None]
@@ -503,9 +503,12 @@ class Client:
         """`{uuid, device_name, is_online, api_heartbeat_state, last_heartbeat}` of one device.
 
         api_heartbeat_state is `online`, `timeout`, `offline` or `unknown` (never seen);
-        last_heartbeat is the time of the device's last poll when the server reports it, else None.
+        last_heartbeat is the time of the device's last poll (ISO 8601), None if it never polled.
         """
-        return _status(self.device(uuid))
+        rows = self.odata("device", filter="uuid eq " + odata_string(uuid), select=list(STATUS_FIELDS))
+        if not rows:
+            raise MooringError("no device %s" % odata_string(uuid), 404, "not_found")
+        return _status(rows[0])
 
     def is_online(self, uuid: str) -> bool:
         return bool(self.device_status(uuid)["is_online"])
@@ -516,7 +519,8 @@ class Client:
         condition = "belongs_to__application eq %d" % self.fleet_id(fleet)
         if offline_only:
             condition += " and (api_heartbeat_state eq 'timeout' or api_heartbeat_state eq 'offline')"
-        return [_status(row) for row in self.odata("device", filter=condition, orderby="device_name asc")]
+        rows = self.odata("device", filter=condition, select=list(STATUS_FIELDS), orderby="device_name asc")
+        return [_status(row) for row in rows]
 
     # -- environment variables ---------------------------------------------------------------------
 
@@ -677,13 +681,12 @@ def _plain_query(values: Mapping[str, Any]) -> str:
 
 
 def _status(row: Mapping[str, JsonValue]) -> Dict[str, JsonValue]:
-    last = next((row[f] for f in LAST_HEARTBEAT_FIELDS if row.get(f) is not None), None)
     return {
         "uuid": row.get("uuid"),
         "device_name": row.get("device_name"),
         "is_online": row.get("is_online"),
         "api_heartbeat_state": row.get("api_heartbeat_state"),
-        "last_heartbeat": last,
+        "last_heartbeat": row.get("mooring_last_heartbeat_at"),
     }
 
 

@@ -240,7 +240,7 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(status["uuid"], self.device)
         self.assertIs(status["is_online"], True)
         self.assertEqual(status["api_heartbeat_state"], "online")
-        self.assertIn("last_heartbeat", status)
+        self.assertRegex(status["last_heartbeat"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
         self.assertTrue(self.client.is_online(self.device))
 
     def test_fleet_status(self):
