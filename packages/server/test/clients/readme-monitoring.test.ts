@@ -127,7 +127,9 @@ describe('README: monitoring with the CLI, the SDK and Python', () => {
     const run = start(process.execPath, ['--import', 'tsx', 'docs/examples/monitor.mjs'], env);
     const code = await run.exited;
     expect(code, run.output()).toBe(0);
-    expect(run.output()).toMatch(new RegExp(`^${deviceUuid} online last heartbeat \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\n$`));
+    expect(run.output()).toMatch(
+      new RegExp(`^${deviceUuid} online last heartbeat \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\n$`),
+    );
   }, 60_000);
 
   it('Python: prints the statuses, then the events of the stream as they happen', async () => {
