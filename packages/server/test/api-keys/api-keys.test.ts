@@ -1,5 +1,6 @@
+import { generateApiKey } from '@mooring/protocol';
 import { getSdk } from 'balena-sdk';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { CredentialCache } from '../../src/auth/credential-cache.js';
 import type { AppContext } from '../../src/context.js';
@@ -41,7 +42,13 @@ describe('key verification order', () => {
     const authenticator = new Authenticator(ctx, cache, { record: () => undefined } as never);
     const corrupted = `mk_u_0000000000000_${'A'.repeat(39)}`;
     expect(await authenticator.resolve({ value: corrupted, transport: 'header' })).toBeNull();
-    expect(cache.invalidations).toBe(0);
+    // The cache was only asked (one miss) and holds nothing for the refused value.
+    expect([cache.hits, cache.misses, cache.size]).toEqual([0, 1, 0]);
+    // The trap is live: a key whose checksum is right does go on to the database.
+    const wellFormed = generateApiKey('user').key;
+    await expect(authenticator.resolve({ value: wellFormed, transport: 'header' })).rejects.toThrow(
+      'database touched',
+    );
   });
 });
 
@@ -96,6 +103,48 @@ describe.each(dialects())('API keys (%s)', (dialect) => {
     ).toBe(200);
     expect((await call('GET', '/v7/application', key, 'header')).statusCode).toBe(401);
     expect((await call('GET', '/v7/application', key, 'query')).statusCode).toBe(401);
+  });
+
+  it('revocation is published: the cache that answered for the key drops it, here and on another instance', async () => {
+    const key = await createKey(t, session, { name: 'published', expiryDate: null });
+    // PostgreSQL is the deployment with several instances: B shares the database and the clock.
+    const b =
+      dialect === 'postgres'
+        ? await createTestApp(dialect, {}, { database: t.database, clock: t.clock, logs: t.logs })
+        : undefined;
+    try {
+      const instances = b ? [t, b] : [t];
+      for (const i of instances) {
+        const whoami = () => i.app.inject({ method: 'GET', url: '/actor/v1/whoami', headers: bearer(key) });
+        expect((await whoami()).statusCode).toBe(200);
+        const { cache } = i.app.mooring;
+        const hits = cache.hits;
+        expect((await whoami()).statusCode).toBe(200);
+        // Answered from memory: only an invalidation can make this instance refuse it now.
+        expect(cache.hits, 'key answered from the cache').toBeGreaterThan(hits);
+      }
+      const before = instances.map((i) => i.app.mooring.cache.invalidations);
+      const [row] = (
+        await t.app.inject({ method: 'GET', url: '/v7/api_key', headers: bearer(session) })
+      ).json().d;
+      const del = await t.app.inject({
+        method: 'DELETE',
+        url: `/v7/api_key(${row.id})`,
+        headers: bearer(session),
+      });
+      expect(del.statusCode).toBe(200);
+      for (const [n, i] of instances.entries()) {
+        // B hears of it through LISTEN/NOTIFY: wait for the notice (event), not for a time.
+        await vi.waitFor(() => expect(i.app.mooring.cache.invalidations).toBeGreaterThan(before[n] ?? 0), {
+          timeout: 5000,
+          interval: 5,
+        });
+        const res = await i.app.inject({ method: 'GET', url: '/actor/v1/whoami', headers: bearer(key) });
+        expect(res.statusCode).toBe(401);
+      }
+    } finally {
+      await b?.close();
+    }
   });
 
   it('an expired key, an unknown key and a revoked key get the same 401', async () => {
