@@ -151,7 +151,7 @@ describe.each(dialects())('query budget over HTTP (%s)', (dialect) => {
     admin = await adminToken(t);
   });
   afterAll(async () => {
-    await t.close();
+    await t?.close();
   });
 
   it.each(ANONYMOUS_CASES)('anonymous $limit: 400 naming it, 200 at the limit', async (c) => {
