@@ -163,7 +163,12 @@ function explain(reason: SignatureRefusal, request: ReceivedRequest, skew: numbe
     case 'replayed':
       return 'This nonce was already used: sign every request, including retries, afresh';
     default:
-      return 'The signature does not verify for this key id';
+      // The same words for an unknown key id, a wrong algorithm and a wrong signature (no oracle);
+      // the commonest cause is key material used as text instead of decoded bytes.
+      return (
+        'The signature does not verify for this key id. Check the alg, and the key material: an HMAC ' +
+        'secret is unpadded base64url, decode it to its 32 bytes before signing (docs/signatures.md)'
+      );
   }
 }
 

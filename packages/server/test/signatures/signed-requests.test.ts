@@ -162,6 +162,14 @@ describe.each(dialects())('signed requests as a credential (%s)', (dialect) => {
     expect(String(unknown.headers['www-authenticate'])).toContain('error="invalid_signature"');
   });
 
+  it('hints at decoding the secret when the base64url text was used as the HMAC key', async () => {
+    const asText = new TextEncoder().encode(Buffer.from(hmac.material).toString('base64url'));
+    const res = await signed(t, { ...hmac, material: asText }, { method: 'GET', url: '/v7/application' });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatch(/unpadded base64url, decode it to its 32 bytes/);
+    expect(String(res.headers['www-authenticate'])).toContain('error="invalid_signature"');
+  });
+
   it('refuses created outside ±300 s and a reused nonce', async () => {
     const now = Math.floor(t.clock.now() / 1000);
     for (const created of [now - 301, now + 301]) {
