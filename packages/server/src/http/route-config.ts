@@ -1,7 +1,7 @@
 import type { ActorKind, CredentialVia } from '../auth/principal.js';
 
 /**
- * Every route declares who may call it; the guard (auth/guard.ts) enforces it in one place.
+ * Every route declares who may call it; enforceAccess (auth/authenticate.ts) enforces it in one place.
  * - `public`: anyone, credentials optional (they are still validated when present).
  * - otherwise: the principal's kind must be listed, and, when `via` is given, the credential type too.
  */
