@@ -59,7 +59,7 @@ export function DevicePage({ uuid }: { uuid: string }): ReactElement {
         </div>
         <div>
           <dt>Last seen</dt>
-          <dd title={formatDateTime(d.lastConnectivityEvent)}>{lastSeen(d)}</dd>
+          <dd title={formatDateTime(d.lastHeartbeatAt)}>{lastSeen(d)}</dd>
         </div>
         <div>
           <dt>UUID</dt>

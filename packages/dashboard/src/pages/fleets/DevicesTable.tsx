@@ -11,12 +11,11 @@ import { useAsync } from '../../lib/use-async.ts';
 export const DEVICE_POLL_MS = 2_500;
 
 /**
- * An online device is being seen right now; otherwise its last connectivity change (when it stopped
- * polling, give or take the timeout), as balena's dashboard shows it.
+ * "Last seen" is the device's last heartbeat (its last poll, as the server wrote it), not its last
+ * status change: a device silent since 15:03 shows 15:03, not the 15:18 at which it timed out.
  */
 export function lastSeen(device: Device, now: number = Date.now()): string {
-  if (device.status === 'online') return 'now';
-  return formatRelative(device.lastConnectivityEvent, now);
+  return formatRelative(device.lastHeartbeatAt, now);
 }
 
 type StatusFilter = '' | 'online' | 'timeout' | 'offline' | 'unknown';
@@ -97,7 +96,7 @@ export function DevicesTable({ fleetId, fleetNames }: DevicesTableProps): ReactE
                   <td>
                     <StatusBadge status={device.status} />
                   </td>
-                  <td title={formatDateTime(device.lastConnectivityEvent)}>{lastSeen(device, now)}</td>
+                  <td title={formatDateTime(device.lastHeartbeatAt)}>{lastSeen(device, now)}</td>
                   <td>{device.deviceType ?? '—'}</td>
                   <td>{device.osVersion ?? '—'}</td>
                 </tr>
