@@ -34,6 +34,7 @@ import { metricsEnabled, registerMetricsRoute } from './ops/metrics-endpoint.js'
 import { registerSessionRoutes } from './sessions/sessions.routes.js';
 import { registerSignedRequests } from './signatures/index.js';
 import { registerAdminRoutes } from './users/admin.routes.js';
+import { registerWebhookRoutes } from './webhooks/webhooks.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -155,6 +156,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await notifier.start();
   app.addHook('onClose', () => notifier.close());
   await registerEventRoutes(app, ctx, notifier);
+  // Webhook endpoints and this instance's dispatcher, a consumer of the same log (docs/events.md).
+  registerWebhookRoutes(app, ctx, notifier);
   metrics?.watchHeartbeats(app.devices.heartbeats);
   // Last: its wildcard must stay less specific than every API route.
   await registerDashboard(app, ctx, deps.dashboardDir);

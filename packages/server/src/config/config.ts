@@ -39,6 +39,8 @@ export interface Config {
   readonly rateLimit: RateLimitConfig;
   /** The event log and its feed and stream (docs/events.md). */
   readonly events: EventsConfig;
+  /** Webhook delivery (docs/events.md "Webhooks"). */
+  readonly webhooks: WebhooksConfig;
   /** Time limit of a guarded OData read by a user (docs/threat-model.md); 503 when reached. */
   readonly odataTimeoutMs: number;
   /** The same for anonymous callers and device or provisioning keys. */
@@ -74,6 +76,13 @@ export interface EventsConfig {
   readonly maintenanceIntervalMs: number;
   /** Event streams one instance holds at most (503 above). */
   readonly maxSubscribers: number;
+}
+
+export interface WebhooksConfig {
+  /** Let webhooks reach loopback, private, link-local and metadata addresses (SSRF guard off). */
+  readonly allowPrivateNetworks: boolean;
+  /** Longest delivery attempt (connection, answer headers, first 1 KiB of the body). */
+  readonly timeoutMs: number;
 }
 
 export interface HeartbeatConfig {
@@ -198,6 +207,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       pollIntervalMs: integer(get, 'MOORING_EVENT_POLL_INTERVAL_MS', 1000, 10, 60_000),
       maintenanceIntervalMs: integer(get, 'MOORING_EVENT_MAINTENANCE_INTERVAL_MS', 60_000, 10, DAY_MS),
       maxSubscribers: integer(get, 'MOORING_EVENT_MAX_SUBSCRIBERS', 10_000, 1, 1_000_000),
+    }),
+    webhooks: Object.freeze({
+      allowPrivateNetworks: boolean(get, 'MOORING_WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+      timeoutMs: integer(get, 'MOORING_WEBHOOK_TIMEOUT_MS', 15_000, 100, 60_000),
     }),
     rateLimit: Object.freeze({
       windowSeconds: integer(get, 'MOORING_RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),

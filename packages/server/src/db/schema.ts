@@ -149,6 +149,66 @@ export interface EventLogTable {
   data: string | null;
 }
 
+/** A webhook receiver of an organization (migration 0010, docs/events.md "Webhooks"). */
+export interface WebhookEndpointTable {
+  id: Id;
+  public_id: string;
+  organization: number;
+  url: string;
+  description: string | null;
+  /** JSON array of event types; null = every type. */
+  event_types: string | null;
+  /** JSON array of fleet ids; null = every fleet of the organization. */
+  fleet_ids: string | null;
+  enabled: Generated<Flag>;
+  disabled_reason: string | null;
+  disabled_at: Millis | null;
+  /** Sealed (signatures/secret-box.ts), like the Ed25519 `signing_key`. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Millis | null;
+  signing_key: string;
+  public_key: string;
+  event_cursor: number;
+  failing_since: Millis | null;
+  created_by__actor: number | null;
+  created_at: Millis;
+  modified_at: Millis;
+}
+
+export interface WebhookDeliveryTable {
+  id: Id;
+  endpoint: number;
+  event: number | null;
+  message_id: string;
+  type: string;
+  organization: number | null;
+  application: number | null;
+  device: number | null;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attempts: Generated<number>;
+  next_attempt_at: Millis;
+  lease_owner: string | null;
+  lease_until: Millis | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Millis;
+  completed_at: Millis | null;
+}
+
+export interface WebhookAttemptTable {
+  id: Id;
+  delivery: number;
+  attempt: number;
+  started_at: Millis;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_body: string | null;
+  succeeded: Flag;
+}
+
 export interface SignatureNonceTable {
   key_id: string;
   nonce: string;
@@ -168,4 +228,7 @@ export interface DB {
   device_status_event: DeviceStatusEventTable;
   event_log: EventLogTable;
   signature_nonce: SignatureNonceTable;
+  webhook_endpoint: WebhookEndpointTable;
+  webhook_delivery: WebhookDeliveryTable;
+  webhook_attempt: WebhookAttemptTable;
 }

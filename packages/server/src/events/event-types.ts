@@ -12,6 +12,8 @@ export const EVENT_TYPES = [
   'api_key.expiring',
   'api_key.expired',
   'api_key.revoked',
+  // An organization's webhook endpoint was disabled by Mooring (410 Gone, or failing for 5 days).
+  'webhook.disabled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

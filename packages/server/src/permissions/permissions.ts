@@ -1,5 +1,5 @@
 import type { KeyLimits, Principal, ScopeArea } from '../auth/principal.js';
-import { PrincipalSlot } from '../odata/slots.js';
+import { ConstSlot, PrincipalSlot } from '../odata/slots.js';
 import { FALSE, type Fragment, joinSql, quoteLiteral, raw, ref, sql, TRUE } from '../odata/sql/fragment.js';
 
 /**
@@ -305,6 +305,76 @@ function eventLimitFilter(limits: KeyLimits): RowFilter {
   if (limits.fleetIds === null) return prefixes.length === EVENT_AREAS.length ? ALL : where(typeRule);
   const fleets = sql`(${joinSql(limits.fleetIds.length ? limits.fleetIds.map((_, i) => sql`${new PrincipalSlot('fleetId', i)}`) : [raw('NULL')])})`;
   return where((a) => sql`${typeRule(a)} AND ${col(a, 'application')} IN ${fleets}`);
+}
+
+/*
+ * Webhook endpoints (issue 20, docs/events.md "Webhooks"). An endpoint belongs to an organization and
+ * is managed (read, changed, deleted, created) by that organization's administrators (membership role
+ * `administrator`) and by instance administrators, through a session or an unlimited named key. A
+ * limited key never manages endpoints: an endpoint receives its whole organization's events, more
+ * than any fleet- or scope-limited key may read. Device and provisioning keys: never.
+ */
+const MY_ADMIN_ORGS = reach(
+  'organization_membership wm',
+  'wm.is_member_of__organization',
+  () => sql`wm."user" = ${userId} AND wm.role = 'administrator'`,
+);
+
+/** Rows of `webhook_endpoint` (alias over its columns) the principal may manage. */
+export function webhookEndpointFilter(principal: Principal | null): RowFilter {
+  if (!principal || principal.kind !== 'user' || principal.limits) return NONE;
+  if (principal.isAdmin) return ALL;
+  return where((a, form) => within(col(a, 'organization'), MY_ADMIN_ORGS, form));
+}
+
+/** Rows of `organization` in which the principal may create webhook endpoints. */
+export function webhookOrganizationFilter(principal: Principal | null): RowFilter {
+  if (!principal || principal.kind !== 'user' || principal.limits) return NONE;
+  if (principal.isAdmin) return ALL;
+  return where((a, form) => within(col(a, 'id'), MY_ADMIN_ORGS, form));
+}
+
+/**
+ * The events an endpoint may be sent, over `event_log` (alias), evaluated when deliveries are queued
+ * and checked again before each attempt ({@link webhookMayReceive}): its organization's events only
+ * (user-key events name no organization and are never sent), within its fleets and types.
+ */
+export function webhookEventFilter(endpoint: WebhookScope): RowFilter {
+  return where((a) => {
+    const parts = [sql`${col(a, 'organization')} = ${new ConstSlot(endpoint.organization)}`];
+    if (endpoint.fleetIds !== null)
+      parts.push(
+        endpoint.fleetIds.length === 0
+          ? FALSE
+          : sql`${col(a, 'application')} IN (${joinSql(endpoint.fleetIds.map((id) => sql`${new ConstSlot(id)}`))})`,
+      );
+    if (endpoint.types !== null)
+      parts.push(
+        endpoint.types.length === 0
+          ? FALSE
+          : sql`${col(a, 'type')} IN (${joinSql(endpoint.types.map((t) => sql`${new ConstSlot(t)}`))})`,
+      );
+    return joinSql(parts, ' AND ');
+  });
+}
+
+export interface WebhookScope {
+  readonly organization: number;
+  /** Only these fleets' events; null = every fleet of the organization. */
+  readonly fleetIds: readonly number[] | null;
+  /** Only these event types; null = every type. */
+  readonly types: readonly string[] | null;
+}
+
+/** The same rule as {@link webhookEventFilter} for one queued delivery, right before it is sent. */
+export function webhookMayReceive(
+  endpoint: WebhookScope,
+  event: { organization: number | null; fleet: number | null; type: string },
+): boolean {
+  if (event.organization !== endpoint.organization) return false;
+  if (endpoint.fleetIds !== null && (event.fleet === null || !endpoint.fleetIds.includes(event.fleet)))
+    return false;
+  return endpoint.types === null || endpoint.types.includes(event.type);
 }
 
 /** Whether any row of the resource could ever be readable: false → the root query answers 401/403. */

@@ -96,9 +96,37 @@ const MATRIX: readonly Row[] = [
   // events (issue 20): users only; the stream with a bad filter, so that an allowed caller's answer ends (400)
   row('401 401 401 401 200 200 200 200 401 401 403 403 403 403 200 401', 'GET|HEAD', '/mooring/v1/events', get('/mooring/v1/events?after=0&limit=5')),
   row('401 401 401 401 400 400 400 400 401 401 403 403 403 403 400 401', 'GET|HEAD', '/mooring/v1/events/stream', get('/mooring/v1/events/stream?types=device.bogus')),
+  // webhooks (issue 20): organization administrators only; mia is a member, so an endpoint of her organization is 404 and creating one 403; limited keys 403
+  row('401 401 401 401 403 403 403 403 401 401 403 403 403 403 403 401', 'POST', '/mooring/v1/webhooks', (w) => ({ method: 'POST', url: '/mooring/v1/webhooks', body: { organization: w.org, url: 'https://example.com/hook' } })),
+  row('401 401 401 401 200 200 403 403 401 401 403 403 403 403 200 401', 'GET|HEAD', '/mooring/v1/webhooks', get('/mooring/v1/webhooks')),
+  row('401 401 401 401 404 404 403 403 401 401 403 403 403 403 404 401', 'GET|HEAD', '/mooring/v1/webhooks/:id', async (w) => ({ method: 'GET', url: `/mooring/v1/webhooks/${await webhookOf(w)}` })),
+  row('401 401 401 401 404 404 403 403 401 401 403 403 403 403 404 401', 'PATCH', '/mooring/v1/webhooks/:id', async (w) => ({ method: 'PATCH', url: `/mooring/v1/webhooks/${await webhookOf(w)}`, body: { enabled: false } })),
+  row('401 401 401 401 404 404 403 403 401 401 403 403 403 403 404 401', 'DELETE', '/mooring/v1/webhooks/:id', async (w) => ({ method: 'DELETE', url: `/mooring/v1/webhooks/${await webhookOf(w)}` })),
+  row('401 401 401 401 404 404 403 403 401 401 403 403 403 403 404 401', 'POST', '/mooring/v1/webhooks/:id/rotate-secret', async (w) => ({ method: 'POST', url: `/mooring/v1/webhooks/${await webhookOf(w)}/rotate-secret`, body: { gracePeriodSeconds: 0 } })),
+  row('401 401 401 401 404 404 403 403 401 401 403 403 403 403 404 401', 'GET|HEAD', '/mooring/v1/webhooks/:id/deliveries', async (w) => ({ method: 'GET', url: `/mooring/v1/webhooks/${await webhookOf(w)}/deliveries` })),
+  row('401 401 401 401 404 404 403 403 401 401 403 403 403 403 404 401', 'POST', '/mooring/v1/webhooks/:id/redeliver', async (w) => ({ method: 'POST', url: `/mooring/v1/webhooks/${await webhookOf(w)}/redeliver`, body: { since: '2026-01-01T00:00:00Z' } })),
+  row('401 401 401 401 404 404 403 403 401 401 403 403 403 403 404 401', 'POST', '/mooring/v1/webhooks/:id/test', async (w) => ({ method: 'POST', url: `/mooring/v1/webhooks/${await webhookOf(w)}/test` })),
   // last: it revokes mia's other sessions (the session column's own session stays valid)
   row('401 401 401 401 200 401 401 401 401 401 403 403 403 403 401 401', 'POST', '/mooring/v1/sessions/revoke-others', () => ({ method: 'POST', url: '/mooring/v1/sessions/revoke-others' })),
 ];
+
+/** A (disabled) webhook endpoint of mia's organization, made by the instance administrator. */
+const webhooks = new WeakMap<MatrixWorld, Promise<number>>();
+function webhookOf(w: MatrixWorld): Promise<number> {
+  let id = webhooks.get(w);
+  if (!id) {
+    id = w.t.app
+      .inject({
+        method: 'POST',
+        url: '/mooring/v1/webhooks',
+        headers: { authorization: `Bearer ${w.admin}` },
+        payload: { organization: w.org, url: 'https://example.com/hook', enabled: false },
+      })
+      .then((res) => (JSON.parse(res.body) as { id: number }).id);
+    webhooks.set(w, id);
+  }
+  return id;
+}
 
 describe.each(dialects())('security matrix: every route × every credential (%s)', (dialect) => {
   let t: TestApp;

@@ -7,6 +7,7 @@ import * as m0005 from './0005_signatures.js';
 import * as m0006 from './0006_device_tag.js';
 import * as m0007 from './0007_credential_invalidation.js';
 import * as m0009 from './0009_events.js';
+import * as m0010 from './0010_webhooks.js';
 
 /** Migrations in order. Names sort lexically; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_device_tag': m0006,
   '0007_credential_invalidation': m0007,
   '0009_events': m0009,
+  '0010_webhooks': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {
