@@ -56,10 +56,13 @@ const PID_FILE = 'mooring.pid';
  */
 export function prepareStorage(config: Config): Storage {
   const dir = config.dataDir;
-  prepareDataDir(dir);
   if (config.databaseUrl !== undefined) {
+    // Nothing is written there on PostgreSQL (the secret comes from MOORING_SECRET): a read-only
+    // directory, as in a container with a read-only file system, is fine.
+    createDataDir(dir);
     return { uncleanStop: undefined, openDatabase: (open) => open(), release: () => undefined };
   }
+  prepareDataDir(dir);
   const lock = lockDataDir(dir);
   const file = join(dir, 'mooring.sqlite');
   return {
@@ -81,16 +84,7 @@ export function prepareStorage(config: Config): Storage {
 
 /** mkdir -p (0700), then a file created, written, synced and removed: what the server will do there. */
 export function prepareDataDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new StorageError(
-      `the data directory ${dir} cannot be created: ${describe(error)} (MOORING_DATA_DIR)`,
-    );
-  }
-  if (!statSync(dir).isDirectory()) {
-    throw new StorageError(`the data directory ${dir} is not a directory (MOORING_DATA_DIR)`);
-  }
+  createDataDir(dir);
   const probe = join(dir, `.write-test-${process.pid}`);
   try {
     const fd = openSync(probe, 'w', 0o600);
@@ -106,6 +100,19 @@ export function prepareDataDir(dir: string): void {
     throw new StorageError(
       `the data directory ${dir} is not writable: ${describe(error)} (give the server's user write access, or set MOORING_DATA_DIR)`,
     );
+  }
+}
+
+function createDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new StorageError(
+      `the data directory ${dir} cannot be created: ${describe(error)} (MOORING_DATA_DIR)`,
+    );
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new StorageError(`the data directory ${dir} is not a directory (MOORING_DATA_DIR)`);
   }
 }
 

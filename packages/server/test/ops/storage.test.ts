@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lockDataDir, prepareDataDir, StorageError } from '../../src/storage/data-dir.js';
+import { loadConfig } from '../../src/config/config.js';
+import { lockDataDir, prepareDataDir, prepareStorage, StorageError } from '../../src/storage/data-dir.js';
 import { ROOT, runServerToExit, startServerProcess } from '../support/server-process.js';
 
 /*
@@ -110,6 +111,32 @@ describe('storage that cannot be written stops the start, naming the path', () =
     );
     expect(run.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
+
+  /** `chattr +i` binds root too; it needs an ext2/3/4-like file system (the test says if it has none). */
+  const immutable = (dir: string): boolean =>
+    spawnSync('chattr', ['+i', dir], { stdio: 'ignore' }).status === 0;
+  const chattrWorks = isRoot && immutable(tempDir());
+  for (const dir of dirs) spawnSync('chattr', ['-i', dir], { stdio: 'ignore' });
+
+  it.skipIf(!chattrWorks)(
+    'an immutable data directory: refused on SQLite, accepted on PostgreSQL, where nothing is written there (needs chattr)',
+    () => {
+      const dir = tempDir();
+      expect(immutable(dir)).toBe(true);
+      try {
+        const sqlite = loadConfig({ MOORING_DATA_DIR: dir });
+        expect(() => prepareStorage(sqlite)).toThrow(`the data directory ${dir} is not writable: EPERM`);
+        const postgres = loadConfig({
+          MOORING_DATA_DIR: dir,
+          MOORING_DATABASE_URL: 'postgres://u@127.0.0.1:1/db',
+          MOORING_SECRET: 'storage-test-secret-0123456789abcdef',
+        });
+        expect(prepareStorage(postgres).uncleanStop).toBeUndefined();
+      } finally {
+        spawnSync('chattr', ['-i', dir], { stdio: 'ignore' });
+      }
+    },
+  );
 
   /** As a service account would run it: permissions only bind a user that is not root. */
   function runAsNobody(
