@@ -60,8 +60,12 @@ export async function registerEventRoutes(
   app.decorate('events', runtime);
   await hub.start();
   maintenance.start();
-  // Before the server stops accepting: open streams would otherwise keep it from closing.
-  app.addHook('preClose', async () => hub.close());
+  // Before the server stops accepting: open streams and parked long-polls would otherwise keep it
+  // from closing (a long-poll answers at once with what it has).
+  app.addHook('preClose', async () => {
+    hub.close();
+    await notifier.close();
+  });
   app.addHook('onClose', async () => maintenance.stop());
 
   app.get<{ Querystring: FeedQuery }>(

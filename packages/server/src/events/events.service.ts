@@ -89,5 +89,7 @@ export async function readFeed(
       return { events: rows.map(toView), next };
     }
     await notifier.wait(remaining, generation);
+    // Shutting down: answer at once with what was seen, without touching the closing database.
+    if (notifier.isClosed) return { events: [], next: Math.max(after, head) };
   }
 }

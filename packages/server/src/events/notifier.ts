@@ -75,6 +75,11 @@ export class EventNotifier {
     return () => this.listeners.delete(listener);
   }
 
+  /** Readers parked in `wait` right now (tests, metrics). */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

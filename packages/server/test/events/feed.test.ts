@@ -4,6 +4,7 @@ import { type FleetWithKey, fleetWithKey, register } from '../devices/support.js
 import { dialects } from '../support/databases.js';
 import {
   addMember,
+  adminToken,
   createFleet,
   createOrganization,
   createUser,
@@ -129,7 +130,7 @@ describe.each(dialects())('event feed (%s)', (dialect) => {
   });
 
   it('answers bad input with 400', async () => {
-    for (const query of [
+    const queries: Record<string, string | number>[] = [
       { types: 'device.nope' },
       { types: 'bogus.*' },
       { limit: 0 },
@@ -139,7 +140,8 @@ describe.each(dialects())('event feed (%s)', (dialect) => {
       { wait: 31 },
       { fleet: 'abc' },
       { unknown: 1 },
-    ]) {
+    ];
+    for (const query of queries) {
       const page = await feed(t.app, a.admin, query);
       expect(page.status, JSON.stringify(query)).toBe(400);
     }
@@ -166,5 +168,22 @@ describe.each(dialects())('event feed (%s)', (dialect) => {
     expect(page.events).toEqual([]);
     expect(page.next).toBe(head);
     expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('closing the app answers a parked long-poll at once', async () => {
+    const own = await createTestApp(dialect, MANUAL_ENV);
+    const token = await adminToken(own);
+    const head = await own.app.events.hub.currentHead();
+    const parked = feed(own.app, token, { after: head, wait: 30 });
+    // Parked once the notifier has a waiter (no sleep: the feed registers it before waiting).
+    for (let i = 0; i < 1000 && own.app.events.notifier.waiting === 0; i++)
+      await new Promise((r) => setImmediate(r));
+    expect(own.app.events.notifier.waiting).toBe(1);
+    const started = performance.now();
+    await own.close();
+    const page = await parked;
+    expect(page.status).toBe(200);
+    expect(page.events).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import * as http from 'node:http';
 
 /** One parsed Server-Sent Events message (or a comment line, `event: 'comment'`). */
 export interface SseMessage {

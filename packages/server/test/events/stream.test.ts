@@ -1,4 +1,4 @@
-import http from 'node:http';
+import * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventView } from '../../src/events/event-types.js';
 import { namedKey } from '../api-keys/support.js';
