@@ -9,6 +9,7 @@ import { registerKeyCommands } from './commands/keys.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerUserCommands } from './commands/users.js';
+import { registerWebhookCommands } from './commands/webhooks.js';
 import { CommandContext, type GlobalOptions, type Io } from './context.js';
 import { EXIT, EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
 import { toCliError } from './friendly-errors.js';
@@ -69,6 +70,7 @@ export function createProgram(io: Io, onExit: (code: ExitCode) => void): Command
   registerDeviceCommands(program, runner);
   registerEnvCommands(program, runner);
   registerEventCommands(program, runner);
+  registerWebhookCommands(program, runner);
   registerUserCommands(program, runner);
   registerSimulateCommand(program, runner);
   return program;

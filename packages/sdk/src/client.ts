@@ -7,6 +7,7 @@ import { EventsResource } from './resources/events.js';
 import { FleetsResource } from './resources/fleets.js';
 import { KeysResource } from './resources/keys.js';
 import { ODataResource } from './resources/odata.js';
+import { WebhooksResource } from './resources/webhooks.js';
 import { SessionManager } from './session.js';
 import { type SigningKeyConfig, signingKeyBytes } from './signing.js';
 import { MemoryTokenStore, type TokenStore } from './token-store.js';
@@ -64,6 +65,8 @@ export class MooringClient {
   readonly env: EnvResource;
   /** The event log: feed pages and a live, self-resuming stream (docs/events.md). */
   readonly events: EventsResource;
+  /** Webhook endpoints, their delivery log and redelivery (organization administrators). */
+  readonly webhooks: WebhooksResource;
   readonly audit: AuditResource;
   readonly admin: AdminResource;
   readonly odata: ODataResource;
@@ -112,6 +115,7 @@ export class MooringClient {
     this.devices = new DevicesResource(this.#http);
     this.env = new EnvResource(this.#http);
     this.events = new EventsResource(this.#http);
+    this.webhooks = new WebhooksResource(this.#http);
     this.audit = new AuditResource(this.#http);
     this.admin = new AdminResource(this.#http);
     this.odata = new ODataResource(this.#http);

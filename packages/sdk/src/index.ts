@@ -6,6 +6,16 @@ export { MooringClient, type MooringClientOptions } from './client.js';
 export { isMooringError, MooringError, type MooringErrorCode } from './errors.js';
 export { keyPath, type ODataOptions, odataQuery, odataString } from './odata-query.js';
 export type { StreamOptions } from './resources/events.js';
+export type {
+  CreatedWebhookEndpoint,
+  CreateWebhookInput,
+  UpdateWebhookInput,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookDeliveryStatus,
+  WebhookEndpoint,
+} from './resources/webhooks.js';
 export type { SigningKeyConfig } from './signing.js';
 export {
   type KeyValueStorage,
@@ -15,3 +25,9 @@ export {
 } from './token-store.js';
 export type { HttpMethod, QueryValue, RequestOptions, RetryOptions } from './transport.js';
 export type * from './types.js';
+export {
+  type VerifiedWebhook,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  WebhookVerificationError,
+} from './webhook-verify.js';

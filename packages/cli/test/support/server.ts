@@ -28,7 +28,10 @@ export interface ListeningServer {
  * the CLI processes to call. The clock is the system's: the CLI (in another process) judges session
  * expiry by real time, so the server must too.
  */
-export async function startListeningServer(dialect: DialectName): Promise<ListeningServer> {
+export async function startListeningServer(
+  dialect: DialectName,
+  env: Record<string, string> = {},
+): Promise<ListeningServer> {
   const config = loadConfig({
     MOORING_SECRET: TEST_SECRET,
     MOORING_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -37,6 +40,7 @@ export async function startListeningServer(dialect: DialectName): Promise<Listen
     MOORING_RATE_LIMIT_PER_IP: '0',
     MOORING_RATE_LIMIT_PER_CREDENTIAL: '0',
     MOORING_AUTH_FAILURE_LIMIT: '0',
+    ...env,
   });
   const database = await createTestDatabase(dialect);
   const logs = new LogCapture();
