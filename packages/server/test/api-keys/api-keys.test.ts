@@ -85,7 +85,14 @@ describe.each(dialects())('API keys (%s)', (dialect) => {
         (await call('PATCH', `/v7/application(${id})`, key, transport, { app_name: `renamed-${transport}` }))
           .statusCode,
       ).toBe(200);
-      expect((await call('PUT', `/v7/application(${id})`, key, transport)).statusCode).toBe(404);
+      const put = await call('PUT', `/v7/application(${id})`, key, transport, {
+        app_name: `put-${transport}`,
+        is_for__device_type: 3,
+      });
+      expect(put.statusCode, put.body).toBe(200);
+      expect((await call('GET', `/v7/application(${id})?$select=app_name`, key, transport)).json().d).toEqual(
+        [{ app_name: `put-${transport}` }],
+      );
       expect((await call('DELETE', `/v7/application(${id})`, key, transport)).statusCode).toBe(200);
       expect((await call('GET', '/actor/v1/whoami', key, transport)).json()).toMatchObject({
         actorType: 'user',
