@@ -13,6 +13,8 @@ export interface Leak {
 const mask = (s: string): string => `${s.slice(0, 6)}…(${s.length} chars)`;
 const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/;
 const TOKEN_SPLIT = /[^A-Za-z0-9_.~+/-]+/;
+/** A webhook endpoint's `whsec_` secret (32 bytes, base64; the `=` padding splits off). */
+const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{40,}$/;
 
 /**
  * Every recorded secret, valid Mooring key or JWT found in the captured log lines of a run
@@ -47,6 +49,7 @@ export function scanForSecrets(dir: string): { leaks: Leak[]; secrets: number; l
         const kind = tokens.get(token);
         if (kind) found(kind, token);
         else if (token.startsWith('mk_') && parseApiKey(token)) found('api-key (by format)', token);
+        else if (WEBHOOK_SECRET.test(token)) found('webhook secret (by format)', token);
       }
       for (const p of phrases) if (line.includes(p.value)) found(p.kind, p.value);
       const jwt = JWT.exec(line);
