@@ -5,6 +5,13 @@
 export { MooringClient, type MooringClientOptions } from './client.js';
 export { isMooringError, MooringError, type MooringErrorCode } from './errors.js';
 export { keyPath, type ODataOptions, odataQuery, odataString } from './odata-query.js';
+export {
+  type DevicePage,
+  type DevicePageOptions,
+  type DeviceSort,
+  type DeviceStatusCounts,
+  devicePageFilter,
+} from './resources/devices.js';
 export type { StreamOptions } from './resources/events.js';
 export type {
   CreatedWebhookEndpoint,

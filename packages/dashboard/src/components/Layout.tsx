@@ -2,12 +2,23 @@ import type { ReactElement, ReactNode } from 'react';
 import type { SignedInUser } from '../App.tsx';
 import { Link, type Route } from '../lib/router.tsx';
 
-const NAV: readonly { to: string; label: string; routes: readonly Route['name'][] }[] = [
-  { to: '/fleets', label: 'Fleets', routes: ['fleets', 'fleet'] },
-  { to: '/devices', label: 'Devices', routes: ['devices', 'device'] },
-  { to: '/keys', label: 'API keys', routes: ['keys'] },
-  { to: '/account', label: 'Account', routes: ['account'] },
-  { to: '/admin', label: 'Administration', routes: ['admin'] },
+interface NavItem {
+  readonly to: string;
+  readonly label: string;
+  /** What a 390 px screen shows, so that every item fits on one row (the label stays the name). */
+  readonly short: string;
+  readonly routes: readonly Route['name'][];
+}
+
+// Monitoring first, then configuration, then the person. A webhooks page goes after "API keys"
+// (`{ to: '/webhooks', label: 'Webhooks', short: 'Hooks', routes: ['webhooks'] }`): six short labels
+// still fit one row at 390 px.
+const NAV: readonly NavItem[] = [
+  { to: '/fleets', label: 'Fleets', short: 'Fleets', routes: ['fleets', 'fleet'] },
+  { to: '/devices', label: 'Devices', short: 'Devices', routes: ['devices', 'device'] },
+  { to: '/keys', label: 'API keys', short: 'Keys', routes: ['keys'] },
+  { to: '/account', label: 'Account', short: 'Account', routes: ['account'] },
+  { to: '/admin', label: 'Administration', short: 'Admin', routes: ['admin'] },
 ];
 
 interface LayoutProps {
@@ -32,14 +43,17 @@ export function Layout({ user, route, onSignOut, children }: LayoutProps): React
             {NAV.map((item) => (
               <li key={item.to}>
                 <Link to={item.to} aria-current={item.routes.includes(route) ? 'page' : undefined}>
-                  {item.label}
+                  <span className="nav-long">{item.label}</span>
+                  <span className="nav-short" aria-hidden="true">
+                    {item.short}
+                  </span>
                 </Link>
               </li>
             ))}
           </ul>
         </nav>
         <div className="user">
-          <span className="muted">
+          <span className="muted signed-in">
             Signed in as <strong>{user.username}</strong>
           </span>
           <button type="button" className="secondary" onClick={onSignOut}>

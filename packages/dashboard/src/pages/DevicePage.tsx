@@ -1,20 +1,38 @@
-import { type ReactElement, useState } from 'react';
+import type { MooringEvent } from '@mooring/sdk';
+import { type ReactElement, useCallback, useState } from 'react';
 import { EnvVarsSection } from '../components/EnvVarsSection.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useClient } from '../lib/client.tsx';
-import { formatDateTime } from '../lib/format.ts';
+import { formatDateTimeSeconds } from '../lib/format.ts';
+import { lastSeen } from '../lib/live-devices.ts';
 import { Link } from '../lib/router.tsx';
+import { useThrottled, useTick } from '../lib/throttle.ts';
 import { useAsync } from '../lib/use-async.ts';
+import { useDeviceEvents } from '../lib/use-device-events.ts';
 import { DeviceKeyDialog } from './devices/DeviceKeyDialog.tsx';
 import { StatusHistory } from './devices/StatusHistory.tsx';
-import { DEVICE_POLL_MS, lastSeen } from './fleets/DevicesTable.tsx';
 
 export function DevicePage({ uuid }: { uuid: string }): ReactElement {
   const client = useClient();
-  const device = useAsync(() => client.devices.get(uuid), [client, uuid], DEVICE_POLL_MS);
+  // Status changes arrive by the event stream; the slow re-read keeps "last seen" current
+  // (heartbeats are not events).
+  const device = useAsync(() => client.devices.get(uuid), [client, uuid], 60_000);
   const fleetId = device.data?.fleetId;
+  const now = useTick(5_000);
+  const [version, setVersion] = useState(0);
+  const reload = useThrottled(() => {
+    void device.reload();
+    setVersion((v) => v + 1);
+  }, 1_000);
+  const onEvents = useCallback(
+    (events: readonly MooringEvent[]) => {
+      if (events.some((e) => e.deviceUuid === uuid)) reload();
+    },
+    [uuid, reload],
+  );
+  useDeviceEvents(fleetId, onEvents, reload);
   const fleet = useAsync(
     async () =>
       fleetId === undefined
@@ -59,7 +77,7 @@ export function DevicePage({ uuid }: { uuid: string }): ReactElement {
         </div>
         <div>
           <dt>Last seen</dt>
-          <dd title={formatDateTime(d.lastHeartbeatAt)}>{lastSeen(d)}</dd>
+          <dd title={formatDateTimeSeconds(d.lastHeartbeatAt)}>{lastSeen(d, now)}</dd>
         </div>
         <div>
           <dt>UUID</dt>
@@ -74,7 +92,7 @@ export function DevicePage({ uuid }: { uuid: string }): ReactElement {
           <dd>{d.osVersion ?? '—'}</dd>
         </div>
       </dl>
-      <StatusHistory uuid={d.uuid} />
+      <StatusHistory uuid={d.uuid} version={version} now={now} />
       <EnvVarsSection
         target={{ device: d.id }}
         title="Device environment variables"

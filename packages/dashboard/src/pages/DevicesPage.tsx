@@ -2,7 +2,7 @@ import type { ReactElement } from 'react';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { useClient } from '../lib/client.tsx';
 import { useAsync } from '../lib/use-async.ts';
-import { DevicesTable } from './fleets/DevicesTable.tsx';
+import { DeviceList } from './devices/DeviceList.tsx';
 
 /** Every device the user can see, across fleets, with live status. */
 export function DevicesPage(): ReactElement {
@@ -12,7 +12,7 @@ export function DevicesPage(): ReactElement {
   return (
     <>
       <PageHeading>Devices</PageHeading>
-      <DevicesTable fleetNames={names} />
+      <DeviceList fleetNames={names} />
     </>
   );
 }

@@ -6,13 +6,13 @@ import { PageHeading } from '../components/PageHeading.tsx';
 import { useClient } from '../lib/client.tsx';
 import { Link } from '../lib/router.tsx';
 import { useAsync } from '../lib/use-async.ts';
-import { DevicesTable } from './fleets/DevicesTable.tsx';
+import { DeviceList } from './devices/DeviceList.tsx';
 import { ProvisioningKeyDialog } from './fleets/ProvisioningKeyDialog.tsx';
 
 export function FleetPage({ id, user }: { id: string; user: SignedInUser }): ReactElement {
   const client = useClient();
-  // The counts in the header follow the devices table, a little less often.
-  const fleet = useAsync(() => client.fleets.get(/^\d+$/.test(id) ? Number(id) : id), [client, id], 5_000);
+  // Counts live in the device list's health summary (event-driven): the fleet itself is read once.
+  const fleet = useAsync(() => client.fleets.get(/^\d+$/.test(id) ? Number(id) : id), [client, id]);
   const [provisioning, setProvisioning] = useState(false);
 
   if (!fleet.data) {
@@ -41,10 +41,15 @@ export function FleetPage({ id, user }: { id: string; user: SignedInUser }): Rea
       >
         {f.name}
       </PageHeading>
-      <p className="muted">
-        {f.deviceType ?? 'Any device type'} · {f.deviceCount} devices · {f.onlineCount} online
-      </p>
-      <DevicesTable fleetId={f.id} />
+      <p className="muted">Default device type: {f.deviceType ?? 'any'}</p>
+      <DeviceList
+        fleetId={f.id}
+        emptyAction={
+          <button type="button" onClick={() => setProvisioning(true)}>
+            Register a device: create a provisioning key
+          </button>
+        }
+      />
       <EnvVarsSection target={{ fleet: f.id }} title="Fleet environment variables" />
       {provisioning && (
         <ProvisioningKeyDialog

@@ -15,6 +15,8 @@ export interface RunningServer {
   readonly url: string;
   readonly app: FastifyInstance;
   readonly logs: LogCapture;
+  /** The server's database, for seeding rows faster than the API could create them. */
+  readonly database: TestDatabase;
   close(): Promise<void>;
 }
 
@@ -23,7 +25,10 @@ export interface RunningServer {
  * and heartbeat timings in seconds, so that online → timeout → offline happens while the browser
  * watches: a device that stops polling times out after 1.5 × 2 s and is offline 1 s later.
  */
-export async function startServer(dashboardDir: string): Promise<RunningServer> {
+export async function startServer(
+  dashboardDir: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<RunningServer> {
   const config = loadConfig({
     MOORING_SECRET: SECRET,
     MOORING_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -33,6 +38,7 @@ export async function startServer(dashboardDir: string): Promise<RunningServer> 
     MOORING_HEARTBEAT_OFFLINE_GRACE_MS: '1000',
     MOORING_HEARTBEAT_FLUSH_INTERVAL_MS: '200',
     MOORING_HEARTBEAT_SWEEP_INTERVAL_MS: '200',
+    ...env,
   });
   const database: TestDatabase = await createTestDatabase('sqlite');
   const logs = new LogCapture();
@@ -50,6 +56,7 @@ export async function startServer(dashboardDir: string): Promise<RunningServer> 
     url,
     app,
     logs,
+    database,
     close: async () => {
       await app.close();
       await database.destroy();

@@ -66,6 +66,63 @@ function toDevice(row: DeviceRow): Device {
   };
 }
 
+/** How {@link DevicesResource.page} orders devices. */
+export type DeviceSort = 'status' | 'name' | 'last-seen' | 'created';
+
+export interface DevicePageOptions {
+  /** One fleet (id); default every fleet the caller can see. */
+  readonly fleet?: number;
+  readonly status?: HeartbeatState;
+  /** Part of the name (case-insensitive) or the start of the uuid. */
+  readonly search?: string;
+  /** Default `status`: offline, then timed out, never seen, online (worst first). */
+  readonly sort?: DeviceSort;
+  readonly descending?: boolean;
+  /** Page size, 1..1000 (default 50). */
+  readonly top?: number;
+  readonly skip?: number;
+}
+
+export interface DevicePage {
+  readonly devices: Device[];
+  /** How many devices match the filter and search, across all pages. */
+  readonly total: number;
+}
+
+/** Devices per heartbeat state. */
+export type DeviceStatusCounts = Readonly<Record<HeartbeatState, number>>;
+
+// Worst first without a computed sort key: `is_online` false (0) sorts before true, and among the
+// rest 'offline' < 'timeout' < 'unknown' alphabetically, which is also the order of urgency.
+const SORTS: Record<DeviceSort, readonly string[]> = {
+  status: ['is_online', 'api_heartbeat_state'],
+  name: ['device_name'],
+  'last-seen': ['mooring_last_heartbeat_at'],
+  created: ['created_at'],
+};
+
+/** The `$filter` for a page: fleet, status and search, each optional. */
+export function devicePageFilter(options: Pick<DevicePageOptions, 'fleet' | 'status' | 'search'>): string {
+  const filters: string[] = [];
+  if (options.fleet !== undefined) {
+    if (!Number.isSafeInteger(options.fleet) || options.fleet < 1) throw new TypeError('fleet must be an id');
+    filters.push(`belongs_to__application eq ${options.fleet}`);
+  }
+  if (options.status !== undefined) filters.push(`api_heartbeat_state eq ${odataString(options.status)}`);
+  const search = options.search?.trim().slice(0, 100);
+  if (search) {
+    // One LIKE per term: a `contains` on the name and a prefix on the uuid stay far inside the
+    // query-cost budget (docs/threat-model.md), whatever the user types.
+    const name = `contains(tolower(device_name),${odataString(search.toLowerCase())})`;
+    filters.push(
+      /^[0-9a-f]+$/i.test(search)
+        ? `(${name} or startswith(uuid,${odataString(search.toLowerCase())}))`
+        : name,
+    );
+  }
+  return filters.join(' and ');
+}
+
 const devicePath = (uuidOrId: number | string): string => pathFor('device', 'uuid', uuidOrId);
 
 /** Devices and their online status (driven by their state-endpoint heartbeat). */
@@ -92,6 +149,60 @@ export class DevicesResource {
       }),
     });
     return answer.d.map(toDevice);
+  }
+
+  /**
+   * One page of devices, sorted and filtered on the server, with the total that match: what a
+   * dashboard shows of a large fleet without downloading all of it.
+   *
+   * @example
+   * const { devices, total } = await client.devices.page({ fleet: 3, search: 'hall', top: 50, skip: 0 });
+   */
+  async page(options: DevicePageOptions = {}): Promise<DevicePage> {
+    const top = options.top ?? 50;
+    if (!Number.isSafeInteger(top) || top < 1 || top > 1000) throw new TypeError('top must be 1..1000');
+    const filter = devicePageFilter(options);
+    const direction = options.descending ? 'desc' : 'asc';
+    const orderby = [...SORTS[options.sort ?? 'status'].map((f) => `${f} ${direction}`), `id ${direction}`];
+    const [rows, total] = await Promise.all([
+      this.http.request<{ d: DeviceRow[] }>('GET', '/v7/device', {
+        query: odataQuery({
+          ...QUERY,
+          ...(filter ? { $filter: filter } : {}),
+          $orderby: orderby,
+          $top: top,
+          $skip: options.skip ?? 0,
+        }),
+      }),
+      this.http.request<{ d: number }>('GET', '/v7/device/$count', {
+        query: odataQuery(filter ? { $filter: filter } : {}),
+      }),
+    ]);
+    return { devices: rows.d.map(toDevice), total: total.d };
+  }
+
+  /**
+   * How many devices are in each heartbeat state, for one fleet or all: four `$count` reads of a
+   * few bytes each, cheap enough to repeat whenever a status event arrives.
+   *
+   * @example
+   * const { offline, timeout } = await client.devices.statusCounts({ fleet: 3 });
+   */
+  async statusCounts(options: { fleet?: number } = {}): Promise<DeviceStatusCounts> {
+    const states = ['online', 'timeout', 'offline', 'unknown'] as const;
+    const counts = await Promise.all(
+      states.map((status) =>
+        this.http.request<{ d: number }>('GET', '/v7/device/$count', {
+          query: odataQuery({ $filter: devicePageFilter({ fleet: options.fleet, status }) }),
+        }),
+      ),
+    );
+    return {
+      online: counts[0]?.d ?? 0,
+      timeout: counts[1]?.d ?? 0,
+      offline: counts[2]?.d ?? 0,
+      unknown: counts[3]?.d ?? 0,
+    };
   }
 
   /**
