@@ -43,6 +43,14 @@ export function toCliError(error: unknown, context: ErrorContext): CliError {
     case 'Network':
       return new CliError(EXIT.network, `cannot reach ${context.apiUrl}: ${networkReason(error)}`);
     case 'Server':
+      if (error.status === 503) {
+        // The server is up but cannot serve now (database away or busy, a query stopped): say when.
+        const wait =
+          error.retryAfterSeconds === undefined
+            ? 'try again shortly'
+            : `try again in ${error.retryAfterSeconds} second${error.retryAfterSeconds === 1 ? '' : 's'}`;
+        return new CliError(EXIT.server, `the server at ${context.apiUrl} is unavailable${http}: ${wait}`);
+      }
       return new CliError(
         EXIT.server,
         `the server at ${context.apiUrl} failed${http}; try again, or look for the request id in its logs`,

@@ -36,7 +36,7 @@ export class MooringError extends Error {
   override readonly name = 'MooringError';
   readonly code: MooringErrorCode;
   readonly status: number | undefined;
-  /** Seconds to wait before retrying, from `Retry-After` (RateLimited only). */
+  /** Seconds to wait before retrying, from `Retry-After` (RateLimited, and 503 Unavailable). */
   readonly retryAfterSeconds: number | undefined;
   readonly requestId: string | undefined;
   readonly serverCode: string | undefined;
@@ -129,7 +129,9 @@ export function errorFromResponse(
   return new MooringError(code, text, {
     status,
     serverMessage: message,
-    ...(code === 'RateLimited' ? { retryAfterSeconds: parseRetryAfter(retryAfter, nowMs) } : {}),
+    ...(code === 'RateLimited' || status === 503
+      ? { retryAfterSeconds: parseRetryAfter(retryAfter, nowMs) }
+      : {}),
     ...(requestId === undefined ? {} : { requestId }),
     ...(serverCode === undefined ? {} : { serverCode }),
   });

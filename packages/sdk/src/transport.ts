@@ -83,7 +83,10 @@ export class Transport {
     }
     const transient =
       error.code === 'Network' || (error.status !== undefined && [502, 503, 504].includes(error.status));
-    return transient && IDEMPOTENT.has(method) ? backoff : undefined;
+    if (!transient || !IDEMPOTENT.has(method)) return undefined;
+    // A 503 may say when to come back (database restarting, a lane busy): wait at least that long.
+    const wait = Math.max(backoff, (error.retryAfterSeconds ?? 0) * 1000);
+    return wait <= max ? wait : undefined;
   }
 
   private async once(method: HttpMethod, path: string, options: RequestOptions): Promise<unknown> {

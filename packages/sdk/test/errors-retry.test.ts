@@ -109,3 +109,29 @@ describe.each(dialects())('SDK typed errors and retries (%s)', (dialect) => {
     expect(ADMIN_PASSWORD).not.toBe('');
   });
 });
+
+describe('SDK and a server whose database is away (sqlite)', () => {
+  it('a 503 carries retryAfterSeconds, and a retried GET waits at least that long', async () => {
+    const s = await startServer('sqlite');
+    try {
+      const waits: number[] = [];
+      const admin = await s.admin();
+      const retrying = await s.admin({
+        retry: { retries: 1, maxDelayMs: 60_000 },
+        sleep: async (ms) => void waits.push(ms),
+      });
+      // The database goes away under the running server: it answers 503 with Retry-After.
+      await s.t.ctx.db.close();
+      const error = await rejection(admin.fleets.list());
+      expect(error).toMatchObject({ code: 'Server', status: 503 });
+      const retryAfter = (error as MooringError).retryAfterSeconds ?? 0;
+      expect(retryAfter).toBeGreaterThan(0);
+
+      expect(await rejection(retrying.fleets.list())).toMatchObject({ status: 503 });
+      expect(waits.length).toBeGreaterThan(0);
+      for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(retryAfter * 1000);
+    } finally {
+      await s.t.app.close();
+    }
+  });
+});
