@@ -156,6 +156,17 @@ describe.each(dialects())('fuzz: bad input never yields a 5xx (%s)', (dialect) =
     headers: Record<string, string>;
     body: string | undefined;
   }) {
+    if (r.url.startsWith('/mooring/v1/events/stream')) {
+      // An accepted event stream never ends: its status is known once the headers are out.
+      const res = await t.app.inject({
+        method: r.method as 'GET',
+        url: r.url,
+        headers: r.headers,
+        payloadAsStream: true,
+      });
+      res.stream().destroy();
+      return res.statusCode;
+    }
     const res = await t.app.inject({
       method: r.method as 'GET',
       url: r.url,

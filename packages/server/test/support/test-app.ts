@@ -123,7 +123,8 @@ function recordSecrets(app: FastifyInstance, config: Config): void {
       }
     }
     return inject(opts).then((res) => {
-      recordResponseSecrets(String(opts.url ?? ''), res.body);
+      // A streamed answer (`payloadAsStream`) has no body here: it is an event stream, never a secret.
+      if (typeof res.body === 'string') recordResponseSecrets(String(opts.url ?? ''), res.body);
       return res;
     });
   };
