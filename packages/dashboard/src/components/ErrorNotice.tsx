@@ -1,7 +1,11 @@
 import type { ReactElement } from 'react';
-import { describeError } from '../lib/errors.ts';
+import { describeError, isFreshAuthRequired } from '../lib/errors.ts';
+import { ReauthPrompt } from './ReauthPrompt.tsx';
 
-/** A failed call, said plainly; `role="alert"` so screen readers announce it. */
+/**
+ * A failed call, said plainly; `role="alert"` so screen readers announce it. With `onRetry`, an
+ * action refused for want of a recent login asks for the password and then retries.
+ */
 export function ErrorNotice({
   error,
   onRetry,
@@ -10,6 +14,8 @@ export function ErrorNotice({
   onRetry?: () => void;
 }): ReactElement | null {
   if (error === undefined || error === null) return null;
+  // A request for a recent password is answered in place, and the action retried.
+  if (isFreshAuthRequired(error)) return <ReauthPrompt {...(onRetry ? { onConfirmed: onRetry } : {})} />;
   const view = describeError(error);
   return (
     <div className="notice notice-error" role="alert">

@@ -5,10 +5,16 @@ interface SecretRevealProps {
   readonly secret: string;
   /** Extra text under the warning, e.g. what the secret is for. */
   readonly hint?: string;
+  /**
+   * How the server keeps it, said in the warning: API keys as a keyed hash, signing secrets
+   * encrypted (they must be read back to check signatures). `false`: no warning here, because the
+   * dialog states one for all its secrets, or the value is not secret (a `keyid`).
+   */
+  readonly warning?: 'hash' | 'encrypted' | false;
 }
 
 /** A secret shown once: readonly field, copy button, and a warning that it cannot be shown again. */
-export function SecretReveal({ label, secret, hint }: SecretRevealProps): ReactElement {
+export function SecretReveal({ label, secret, hint, warning = 'hash' }: SecretRevealProps): ReactElement {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [status, setStatus] = useState('');
@@ -26,10 +32,16 @@ export function SecretReveal({ label, secret, hint }: SecretRevealProps): ReactE
 
   return (
     <div className="secret">
-      <p className="notice notice-warning">
-        <strong>Copy it now: this is the only time it is shown.</strong> Mooring keeps only a hash of it and
-        cannot show it again. {hint}
-      </p>
+      {warning && (
+        <p className="notice notice-warning">
+          <strong>Copy it now: this is the only time it is shown.</strong>{' '}
+          {warning === 'hash'
+            ? 'Mooring keeps only a hash of it and cannot show it again.'
+            : 'Mooring stores it encrypted and never shows it again.'}{' '}
+          {hint}
+        </p>
+      )}
+      {!warning && hint && <p className="hint">{hint}</p>}
       <label htmlFor={id}>{label}</label>
       <div className="secret-row">
         <input

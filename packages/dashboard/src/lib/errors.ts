@@ -5,8 +5,26 @@ export interface ErrorView {
   readonly detail: string;
 }
 
+/**
+ * The 401 of an action that needs a recent password login (balena's "fresh authentication"): the
+ * session is fine, the person only has to type their password again.
+ */
+export function isFreshAuthRequired(error: unknown): boolean {
+  return (
+    error instanceof MooringError &&
+    error.code === 'Unauthorized' &&
+    /fresh authentication/i.test(error.serverMessage ?? error.message)
+  );
+}
+
 /** What to tell a person about a failed call: the API's own message where it has one worth showing. */
 export function describeError(error: unknown): ErrorView {
+  if (isFreshAuthRequired(error)) {
+    return {
+      title: 'Password needed',
+      detail: 'This action needs a recent sign-in: enter your password again to continue.',
+    };
+  }
   if (error instanceof MooringError) {
     switch (error.code) {
       case 'Network':

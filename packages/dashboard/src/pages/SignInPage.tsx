@@ -1,3 +1,4 @@
+import { isMooringError } from '@mooring/sdk';
 import { type FormEvent, type ReactElement, useState } from 'react';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { useClient } from '../lib/client.tsx';
@@ -38,7 +39,14 @@ export function SignInPage({ message, onSignedIn }: SignInProps): ReactElement {
             {message}
           </p>
         )}
-        <ErrorNotice error={error} />
+        {isMooringError(error, 'Unauthorized') ? (
+          // The login's 401 says nothing more (no hint which of the two was wrong, by design).
+          <p className="notice notice-error" role="alert">
+            <strong>Wrong username or password.</strong> Check both and try again.
+          </p>
+        ) : (
+          <ErrorNotice error={error} />
+        )}
         <div className="field">
           <label htmlFor="username">Username or e-mail</label>
           <input id="username" name="username" autoComplete="username" required ref={focusOnMount} />

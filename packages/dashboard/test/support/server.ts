@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../server/src/app.js';
 import { bootstrapAdmin } from '../../../server/src/bootstrap.js';
-import { systemClock } from '../../../server/src/config/clock.js';
+import { type Clock, systemClock } from '../../../server/src/config/clock.js';
 import { loadConfig } from '../../../server/src/config/config.js';
 import { deriveKeys } from '../../../server/src/config/secrets.js';
 import { createLogger } from '../../../server/src/http/logger.js';
@@ -28,6 +28,7 @@ export interface RunningServer {
 export async function startServer(
   dashboardDir: string,
   env: Readonly<Record<string, string>> = {},
+  clock: Clock = systemClock,
 ): Promise<RunningServer> {
   const config = loadConfig({
     MOORING_SECRET: SECRET,
@@ -46,7 +47,7 @@ export async function startServer(
     config,
     db: database.db,
     keys: deriveKeys(SECRET),
-    clock: systemClock,
+    clock,
     logger: createLogger(config.logLevel, logs),
     dashboardDir,
   });

@@ -97,6 +97,32 @@ export class AuthResource {
   }
 
   /**
+   * Proves the password again for the current session (balena's "fresh authentication"), so that
+   * actions that need a recent login (creating keys, for one) work again; the session stays the same,
+   * with a new token. A wrong password rejects with `Unauthorized` and leaves the session as it was.
+   *
+   * @example
+   * try { await client.keys.create(input) } catch (e) {
+   *   if (isMooringError(e, 'Unauthorized')) { await client.auth.reauthenticate(password); await client.keys.create(input) }
+   * }
+   */
+  async reauthenticate(password: string): Promise<void> {
+    this.requireStore();
+    const token = await this.store.get();
+    if (token === null || !isJwt(token))
+      throw new MooringError('Unauthorized', 'No session to re-authenticate');
+    // An explicit bearer: the uniform 401 of a wrong password must not end the session.
+    const fresh = await this.http.request<string>('POST', '/user/v1/refresh-token', {
+      body: { password },
+      bearer: token,
+    });
+    if (typeof fresh !== 'string' || !isJwt(fresh)) {
+      throw new MooringError('Server', 'The server answered without a session token');
+    }
+    await this.store.set(fresh);
+  }
+
+  /**
    * The stored token (session token or API key), or null.
    *
    * @example

@@ -15,7 +15,11 @@ interface ProvisioningProps {
   readonly onClose: () => void;
 }
 
-/** The request a new device sends to register itself (COMPAT.md A7), then its first heartbeat. */
+/**
+ * The request a new device sends to register itself (COMPAT.md A7), then its first heartbeat: a
+ * script that works pasted as-is into a POSIX shell (only curl, openssl and sed), since it keeps the
+ * device key from the registration answer in $DEVICE_KEY itself.
+ */
 export function registrationExample(
   origin: string,
   key: string,
@@ -26,11 +30,14 @@ export function registrationExample(
   const body = `{"user": ${userId}, "application": ${fleetId}, "uuid": "'"$UUID"'", "device_type": "${deviceType}"}`;
   return [
     'UUID=$(openssl rand -hex 16)',
-    `curl -sS -X POST '${origin}/device/register' \\`,
+    '# Register; the answer holds the device\'s own key ("api_key"), kept in $DEVICE_KEY:',
+    `DEVICE_KEY=$(curl -sS -X POST '${origin}/device/register' \\`,
     `  -H 'Authorization: Bearer ${key}' \\`,
     `  -H 'Content-Type: application/json' \\`,
-    `  -d '${body}'`,
-    '# The answer holds the device key ("api_key"); each poll with it is a heartbeat:',
+    `  -d '${body}' \\`,
+    `  | sed -n 's/.*"api_key": *"\\([^"]*\\)".*/\\1/p')`,
+    '[ -n "$DEVICE_KEY" ] && echo "registered $UUID" || echo "registration failed" >&2',
+    '# Each poll with the device key is a heartbeat (the supervisor does this every poll interval):',
     `curl -sS -H "Authorization: Bearer $DEVICE_KEY" '${origin}/device/v3/'"$UUID"'/state'`,
   ].join('\n');
 }

@@ -53,14 +53,11 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }): ReactElem
 
   if (created) {
     return (
-      <Dialog title="API key created" onClose={onClose}>
-        <SecretReveal label="Your new API key" secret={created.key} />
-        {created.signingSecret && (
-          <SecretReveal
-            label="Signing secret (HMAC-SHA256)"
-            secret={created.signingSecret}
-            hint="Requests with this key must be signed with this secret (RFC 9421)."
-          />
+      <Dialog title="API key created" onClose={onClose} wide={created.signingSecret !== undefined}>
+        {created.signingSecret === undefined ? (
+          <SecretReveal label="Your new API key" secret={created.key} />
+        ) : (
+          <SigningKeyReveal created={created} />
         )}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
@@ -143,5 +140,46 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }): ReactElem
         <FormActions onCancel={onClose} busy={busy} label="Create key" busyLabel="Creating…" />
       </form>
     </Dialog>
+  );
+}
+
+/**
+ * A signing key: what a client needs to sign (the `keyid` and the secret), one warning for both. The
+ * API key itself is shown only when it also works alone (signatures not required); otherwise it
+ * would only invite a bearer use the server refuses.
+ */
+function SigningKeyReveal({ created }: { created: CreatedKey }): ReactElement {
+  const secret = created.signingSecret ?? '';
+  return (
+    <>
+      <p className="notice notice-warning">
+        <strong>Copy them now: this is the only time they are shown.</strong> Mooring keeps the API key as a
+        hash and the signing secret encrypted, and shows neither again.
+      </p>
+      <SecretReveal
+        label="Key id (keyid)"
+        secret={created.keyId ?? ''}
+        warning={false}
+        hint='Not secret: put it in each signature as keyid="…" (RFC 9421).'
+      />
+      <SecretReveal
+        label="Signing secret (HMAC-SHA256)"
+        secret={secret}
+        warning={false}
+        hint="Unpadded base64url: decode it to bytes before use (add = padding for decoders that need it)."
+      />
+      {created.requiresSignature ? (
+        <p className="hint">
+          Requests with this key must be signed: the key alone is refused, so it is not shown.
+        </p>
+      ) : (
+        <SecretReveal
+          label="Your new API key"
+          secret={created.key}
+          warning={false}
+          hint="Works alone as a bearer token too, because signatures are not required."
+        />
+      )}
+    </>
   );
 }
