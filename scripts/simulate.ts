@@ -68,6 +68,12 @@ async function main(): Promise<void> {
     silentAfterPolls: number(values['silent-after'], 'silent-after', 1),
     concurrency: number(values.concurrency, 'concurrency', 32),
     signal: controller.signal,
+    onServerPollInterval: (ms) =>
+      console.warn(
+        `warning: the server applies a poll interval of ${ms} ms to these devices, not the simulated one ` +
+          '(its floor MOORING_HEARTBEAT_MIN_POLL_INTERVAL_MS, or a BALENA_SUPERVISOR_POLL_INTERVAL config variable): ' +
+          `a silent device is reported after 1.5 × ${ms} ms plus the offline grace`,
+      ),
     onRegistered: (devices) => {
       const silent = devices.filter((d) => d.silent).length;
       console.log(`registered ${devices.length} devices (${silent} will go silent); polling… Ctrl-C stops`);

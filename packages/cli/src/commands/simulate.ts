@@ -96,6 +96,12 @@ async function simulate(ctx: CommandContext, options: SimulateOptions): Promise<
       silentFraction,
       silentAfterPolls,
       signal: controller.signal,
+      onServerPollInterval: (serverMs) =>
+        ctx.out.note(
+          `warning: the server applies a poll interval of ${seconds(serverMs)} to these devices, not ${options.interval} ` +
+            '(its floor MOORING_HEARTBEAT_MIN_POLL_INTERVAL_MS, or a BALENA_SUPERVISOR_POLL_INTERVAL config variable): ' +
+            `a silent device is reported after 1.5 × ${seconds(serverMs)} plus the offline grace`,
+        ),
       onRegistered: (devices) => {
         const silent = devices.filter((d) => d.silent).length;
         ctx.out.note(
@@ -135,4 +141,8 @@ function integer(raw: string, option: string, min: number, max: number): number 
     throw usageError(`${option} "${raw}" must be an integer from ${min} to ${max}`);
   }
   return Number(raw);
+}
+
+function seconds(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
 }

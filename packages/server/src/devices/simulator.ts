@@ -31,6 +31,11 @@ export interface SimulatorOptions {
   readonly signal: AbortSignal;
   /** Called once all devices are registered. */
   readonly onRegistered?: (devices: readonly SimulatedDevice[]) => void;
+  /**
+   * Called once, when the server's poll interval for these devices is first known, if it differs
+   * from `intervalMs` (see {@link SimulatorReport.serverPollIntervalMs}).
+   */
+  readonly onServerPollInterval?: (serverPollIntervalMs: number) => void;
 }
 
 export interface SimulatedDevice {
@@ -50,6 +55,13 @@ export interface SimulatorReport {
   silent: number;
   /** The last error seen, for diagnosis (never contains a key). */
   lastError: string | undefined;
+  /**
+   * The poll interval the server applies to these devices, read from the first target state
+   * (`RESIN_SUPERVISOR_POLL_INTERVAL`): above `intervalMs` when the server's floor
+   * (`MOORING_HEARTBEAT_MIN_POLL_INTERVAL_MS`) or a config variable overrides the simulated one, and
+   * then a silent device is only detected after 1.5 × this interval plus the grace.
+   */
+  serverPollIntervalMs: number | undefined;
 }
 
 interface DeviceState extends SimulatedDevice {
@@ -67,6 +79,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
     errors: 0,
     silent: 0,
     lastError: undefined,
+    serverPollIntervalMs: undefined,
   };
   const limit = limiter(options.concurrency ?? 32);
   const base = new URL('/', options.apiUrl);
@@ -92,6 +105,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
 
   const silentAfter = Math.max(1, options.silentAfterPolls ?? 1);
   const sleep = sleeper(options.signal);
+  let told = false;
   const loops = devices.map(async (device, i) => {
     // Spread the first polls over one interval so the fleet does not poll in lockstep.
     await sleep((options.intervalMs * i) / Math.max(1, devices.length));
@@ -101,6 +115,11 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
         return;
       }
       await limit(() => pollOne(base, device, report, options.signal));
+      if (!told && report.serverPollIntervalMs !== undefined) {
+        told = true;
+        if (report.serverPollIntervalMs !== options.intervalMs)
+          options.onServerPollInterval?.(report.serverPollIntervalMs);
+      }
       await sleep(options.intervalMs * (0.9 + Math.random() * 0.2));
     }
   });
@@ -152,14 +171,27 @@ async function pollOne(base: URL, device: DeviceState, report: SimulatorReport, 
       headers: { ...auth(device.key), ...(device.etag ? { 'if-none-match': device.etag } : {}) },
       signal: timeout(),
     });
-    await res.arrayBuffer();
+    const body = await res.text();
     device.polls++;
     report.polls++;
     if (res.status === 304) report.notModified++;
-    else if (res.status === 200) device.etag = res.headers.get('etag') ?? undefined;
-    else throw new Error(`state answered ${res.status}`);
+    else if (res.status === 200) {
+      device.etag = res.headers.get('etag') ?? undefined;
+      report.serverPollIntervalMs ??= serverPollInterval(body, device.uuid);
+    } else throw new Error(`state answered ${res.status}`);
   } catch (err) {
     if (!signal.aborted) fail(report, err);
+  }
+}
+
+/** The interval the server tells the device to poll at (v3 state: `{[uuid]: {config: {…}}}`). */
+function serverPollInterval(body: string, uuid: string): number | undefined {
+  try {
+    const state = JSON.parse(body) as Record<string, { config?: Record<string, string> } | undefined>;
+    const value = Number(state[uuid]?.config?.RESIN_SUPERVISOR_POLL_INTERVAL);
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  } catch {
+    return undefined;
   }
 }
 

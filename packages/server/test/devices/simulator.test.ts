@@ -10,6 +10,7 @@ import {
   fleetWithKey,
   heartbeatRow,
   MANUAL_HEARTBEAT_ENV,
+  MINUTE,
 } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -30,6 +31,7 @@ describe.each(dialects())('device simulator (%s)', (dialect) => {
   it('registers N devices, keeps them polling with If-None-Match, and lets a fraction go silent', async () => {
     const controller = new AbortController();
     let devices: readonly SimulatedDevice[] = [];
+    const overridden: number[] = [];
     const run = runSimulator({
       apiUrl,
       provisioningKey: a.provisioningKey,
@@ -41,6 +43,7 @@ describe.each(dialects())('device simulator (%s)', (dialect) => {
       onRegistered: (d) => {
         devices = d;
       },
+      onServerPollInterval: (ms) => overridden.push(ms),
     });
     await vi.waitFor(() => expect(t.app.devices.heartbeats.stats.polls).toBeGreaterThan(100), {
       timeout: 10_000,
@@ -66,6 +69,9 @@ describe.each(dialects())('device simulator (%s)', (dialect) => {
     controller.abort();
     const report = await run;
     expect(report).toMatchObject({ registered: 20, errors: 0, silent: 5 });
+    // The server's floor (10 min by default) overrides the simulated 40 ms: said once, at once.
+    expect(report.serverPollIntervalMs).toBe(10 * MINUTE);
+    expect(overridden).toEqual([10 * MINUTE]);
     // Unchanged target state: after the first 200, polls are answered 304.
     expect(report.notModified).toBeGreaterThan(report.polls / 2);
   });
