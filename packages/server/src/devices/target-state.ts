@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HeartbeatConfig } from '../config/config.js';
+import { TIMEOUT_FACTOR } from './heartbeat.js';
 import type { StateSource } from './target-state.repository.js';
 
 /*
@@ -37,8 +38,45 @@ export function effectivePollInterval(
   fleetConfig: ReadonlyMap<string, string>,
   config: HeartbeatConfig,
 ): number {
-  const configured = readPollVar(deviceConfig) ?? readPollVar(fleetConfig) ?? config.defaultPollIntervalMs;
-  return Math.max(configured, config.minPollIntervalMs);
+  return detection(deviceConfig, fleetConfig, config).pollIntervalMs;
+}
+
+/** How soon a silent device is reported, and which setting decides it (docs/events.md). */
+export interface Detection {
+  /** The interval the heartbeat uses (and hands the device to poll at). */
+  readonly pollIntervalMs: number;
+  /** Where the interval comes from: the device's or the fleet's config variable, or the server default. */
+  readonly source: 'device' | 'fleet' | 'default';
+  /** The configured value before the floor, when a variable sets one. */
+  readonly configuredMs: number | null;
+  /** The server's floor (MOORING_HEARTBEAT_MIN_POLL_INTERVAL_MS), and whether it raised the interval. */
+  readonly floorMs: number;
+  readonly floorApplied: boolean;
+  /** Worst case from the last poll: `timeout` after 1.5 × the interval, `offline` a grace later. */
+  readonly timeoutAfterMs: number;
+  readonly offlineAfterMs: number;
+}
+
+export function detection(
+  deviceConfig: ReadonlyMap<string, string>,
+  fleetConfig: ReadonlyMap<string, string>,
+  config: HeartbeatConfig,
+): Detection {
+  const fromDevice = readPollVar(deviceConfig);
+  const fromFleet = fromDevice === undefined ? readPollVar(fleetConfig) : undefined;
+  const configured = fromDevice ?? fromFleet;
+  const wanted = configured ?? config.defaultPollIntervalMs;
+  const pollIntervalMs = Math.max(wanted, config.minPollIntervalMs);
+  const timeoutAfterMs = Math.round(TIMEOUT_FACTOR * pollIntervalMs);
+  return {
+    pollIntervalMs,
+    source: fromDevice !== undefined ? 'device' : fromFleet !== undefined ? 'fleet' : 'default',
+    configuredMs: configured ?? null,
+    floorMs: config.minPollIntervalMs,
+    floorApplied: wanted < config.minPollIntervalMs,
+    timeoutAfterMs,
+    offlineAfterMs: timeoutAfterMs + config.offlineGraceMs,
+  };
 }
 
 function readPollVar(vars: ReadonlyMap<string, string>): number | undefined {
