@@ -6,6 +6,7 @@ import { registerEnvCommands } from './commands/env.js';
 import { registerEventCommands } from './commands/events.js';
 import { registerFleetCommands } from './commands/fleets.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerOrgCommands } from './commands/orgs.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerUserCommands } from './commands/users.js';
@@ -72,6 +73,7 @@ export function createProgram(io: Io, onExit: (code: ExitCode) => void): Command
   registerEventCommands(program, runner);
   registerWebhookCommands(program, runner);
   registerUserCommands(program, runner);
+  registerOrgCommands(program, runner);
   registerSimulateCommand(program, runner);
   return program;
 }

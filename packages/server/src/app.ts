@@ -31,6 +31,7 @@ import { registerOpenApi } from './openapi/openapi.js';
 import { Readiness, registerHealthRoutes } from './ops/health.js';
 import { Metrics } from './ops/metrics.js';
 import { metricsEnabled, registerMetricsRoute } from './ops/metrics-endpoint.js';
+import { registerMembershipRoutes } from './organizations/membership.routes.js';
 import { registerSessionRoutes } from './sessions/sessions.routes.js';
 import { registerSignedRequests } from './signatures/index.js';
 import { registerAdminRoutes } from './users/admin.routes.js';
@@ -148,6 +149,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuthRoutes(app, ctx, limiters);
   registerSessionRoutes(app, ctx, limiters);
   registerAdminRoutes(app, ctx);
+  registerMembershipRoutes(app, ctx);
   registerODataRoutes(app, odata);
   registerApiKeyRoutes(app, ctx);
   // Registration, state endpoints and the heartbeat flusher/sweeper (stopped, with a last flush, on close).

@@ -51,6 +51,14 @@ export class AdminResource {
     create(input: { name: string; handle?: string }): Promise<Organization>;
     /** @example await client.admin.organizations.addMember(org.id, user.id, 'member'); */
     addMember(organizationId: number, userId: number, role: Role): Promise<void>;
+    /**
+     * Removes a user from an organization: for instance administrators and the organization's
+     * administrators (a 409 `Conflict` for its last administrator). Their sessions and keys lose
+     * access to it at once.
+     *
+     * @example await client.admin.organizations.removeMember(org.id, user.id);
+     */
+    removeMember(organizationId: number, userId: number): Promise<void>;
   };
 
   constructor(http: Transport) {
@@ -71,6 +79,9 @@ export class AdminResource {
         await http.request('PUT', `/mooring/v1/organizations/${organizationId}/members/${userId}`, {
           body: { role },
         });
+      },
+      removeMember: async (organizationId, userId) => {
+        await http.request('DELETE', `/mooring/v1/organizations/${organizationId}/members/${userId}`);
       },
     };
   }

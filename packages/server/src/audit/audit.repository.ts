@@ -10,6 +10,7 @@ export type AuditEventType =
   | 'user.created'
   | 'organization.created'
   | 'membership.changed'
+  | 'membership.removed'
   | 'api_key.created'
   | 'api_key.rotated'
   | 'api_key.revoked'

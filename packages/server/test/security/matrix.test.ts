@@ -72,6 +72,8 @@ const MATRIX: readonly Row[] = [
   row('401 401 401 401 403 401 401 401 401 401 403 403 403 403 401 401', 'GET|HEAD', '/mooring/v1/organizations', get('/mooring/v1/organizations')),
   row('401 401 401 401 403 401 401 401 401 401 403 403 403 403 401 401', 'POST', '/mooring/v1/organizations', (w) => ({ method: 'POST', url: '/mooring/v1/organizations', body: { name: `o${w.unique()}` } })),
   row('401 401 401 401 403 401 401 401 401 401 403 403 403 403 401 401', 'PUT', '/mooring/v1/organizations/:orgId/members/:userId', (w) => ({ method: 'PUT', url: `/mooring/v1/organizations/${w.org}/members/${w.member.id}`, body: { role: 'member' } })),
+  // removing a member: organization administrators (and instance administrators) only; mia is a member
+  row('401 401 401 401 403 403 403 403 401 401 403 403 403 403 403 401', 'DELETE', '/mooring/v1/organizations/:orgId/members/:userId', (w) => ({ method: 'DELETE', url: `/mooring/v1/organizations/${w.org}/members/${w.member.id}` })),
   // OData: public at the HTTP level, rows decided by the permission module (fleet X, device D1)
   row('200 401 401 401 200 200 200 200 401 401 200 200 403 403 200 401', 'GET|HEAD', '/v7/*', (w) => ({ method: 'GET', url: `/v7/application(${w.x.id})?$select=id,app_name` })),
   row('401 401 401 401 201 201 403 201 401 401 403 403 403 403 201 401', 'POST', '/v7/*', (w) => ({ method: 'POST', url: '/v7/application_environment_variable', body: { application: w.x.id, name: `V_${w.unique()}`, value: 'v' } })),
