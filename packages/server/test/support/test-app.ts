@@ -86,10 +86,15 @@ export function bearer(token: string): { authorization: string } {
  * reads as a credential, in whatever spelling (auth/credential-params.ts decides, as for the server).
  */
 function recordSentCredentials(opts: InjectOptions): void {
+  // Short stand-ins ("something", "wrong") are not credentials the server could accept: real keys
+  // and tokens are far longer, and such words occur in ordinary log messages.
+  const record = (value: string): void => {
+    if (value.length >= 16) recordSecret(value.includes('.') ? 'session-token' : 'api-key', value);
+  };
   const auth = opts.headers?.authorization;
   if (typeof auth === 'string') {
     const value = /^Bearer +(\S+)/i.exec(auth)?.[1];
-    if (value) recordSecret(value.includes('.') ? 'session-token' : 'api-key', value);
+    if (value) record(value);
   }
   const url = typeof opts.url === 'string' ? opts.url : '';
   const q = url.indexOf('?');
@@ -97,7 +102,7 @@ function recordSentCredentials(opts: InjectOptions): void {
   for (const [name, value] of Object.entries(parseQuery(url.slice(q + 1)))) {
     if (!isCredentialParam(name)) continue;
     for (const v of [value].flat()) {
-      if (typeof v === 'string') recordSecret(v.includes('.') ? 'session-token' : 'api-key', v);
+      if (typeof v === 'string') record(v);
     }
   }
 }
