@@ -18,6 +18,7 @@ import { createLogger } from './http/logger.js';
 import { startMetricsListener } from './ops/metrics-endpoint.js';
 import { ALIVE_INTERVAL_MS, prepareStorage, StorageError } from './storage/data-dir.js';
 import { type PasswordResetResult, resetPassword } from './users/password-reset.js';
+import { releaseEveryLease } from './webhooks/webhooks.repository.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -60,8 +61,16 @@ export async function startServer(
       crashedAt: aliveAt + ALIVE_SLACK_MS,
       flushIntervalMs: config.heartbeat.flushIntervalMs,
     });
+    // The lock on the data directory proves the previous process is gone: its webhook attempts in
+    // flight are retried now (same webhook-id) rather than when their leases run out.
+    const webhookLeasesReleased = await releaseEveryLease(db);
     logger.warn(
-      { previousPid: pid, lastAliveAt: new Date(aliveAt).toISOString(), devicesHeld: held },
+      {
+        previousPid: pid,
+        lastAliveAt: new Date(aliveAt).toISOString(),
+        devicesHeld: held,
+        webhookLeasesReleased,
+      },
       'the previous process on this data directory did not stop cleanly: polls answered in its last flush interval were not written; online devices whose deadline they could have moved get a full window from the crash before timing out',
     );
   }

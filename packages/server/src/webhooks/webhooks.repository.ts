@@ -503,6 +503,17 @@ export async function releaseLeases(db: Database, owners: readonly string[]): Pr
     WHERE lease_owner IN (${sql.join([...owners])}) AND status = 'pending'`.execute(db.kysely);
 }
 
+/**
+ * Gives back every lease (after an unclean stop on SQLite, where the data-directory lock proves the
+ * process that held them is gone): its attempts in flight are retried at once, same webhook-id,
+ * instead of after their lease runs out.
+ */
+export async function releaseEveryLease(db: Database): Promise<number> {
+  const result = await sql`UPDATE webhook_delivery SET lease_owner = NULL, lease_until = NULL
+    WHERE lease_owner IS NOT NULL AND status = 'pending'`.execute(db.kysely);
+  return Number(result.numAffectedRows ?? 0);
+}
+
 /** Deletes up to `batch` finished deliveries completed before `before` (their attempts cascade). */
 export async function pruneDeliveries(db: Database, before: number, batch: number): Promise<number> {
   const result = await sql`DELETE FROM webhook_delivery WHERE id IN (
