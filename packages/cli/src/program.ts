@@ -7,6 +7,7 @@ import { registerEventCommands } from './commands/events.js';
 import { registerFleetCommands } from './commands/fleets.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerOrgCommands } from './commands/orgs.js';
+import { registerPollIntervalCommands } from './commands/poll-interval.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerUserCommands } from './commands/users.js';
@@ -69,6 +70,7 @@ export function createProgram(io: Io, onExit: (code: ExitCode) => void): Command
   registerKeyCommands(program, runner);
   registerFleetCommands(program, runner);
   registerDeviceCommands(program, runner);
+  registerPollIntervalCommands(subcommand(program, 'fleet'), subcommand(program, 'device'), runner);
   registerEnvCommands(program, runner);
   registerEventCommands(program, runner);
   registerWebhookCommands(program, runner);
@@ -97,4 +99,11 @@ export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
     io.stderr.write(`mooring: ${cliError.message}\n`);
     return cliError.exitCode;
   }
+}
+
+/** A top-level command registered above, to add subcommands to from another file. */
+function subcommand(program: Command, name: string): Command {
+  const found = program.commands.find((command) => command.name() === name);
+  if (!found) throw new Error(`no "${name}" command registered`);
+  return found;
 }

@@ -124,6 +124,24 @@ export interface DeviceStatusHistory {
     readonly to: HeartbeatState;
     readonly at: string;
   }[];
+  /** How soon this device is reported if it goes silent, and which setting decides it. */
+  readonly detection: DeviceDetection;
+}
+
+/** A device's detection latency (docs/events.md, "Detection latency"). */
+export interface DeviceDetection {
+  /** The poll interval in force (ms): the device polls at it, the heartbeat times out after 1.5 ×. */
+  readonly pollIntervalMs: number;
+  /** `device` or `fleet`: a `BALENA_SUPERVISOR_POLL_INTERVAL` config variable; else the server default. */
+  readonly source: 'device' | 'fleet' | 'default';
+  /** The configured value before the server's floor, when a variable sets one. */
+  readonly configuredMs: number | null;
+  /** The server's floor, and whether it raised the configured value. */
+  readonly floorMs: number;
+  readonly floorApplied: boolean;
+  /** Worst case from the last poll to `timeout`, and to `offline`. */
+  readonly timeoutAfterMs: number;
+  readonly offlineAfterMs: number;
 }
 
 export interface EnvVar {

@@ -298,6 +298,7 @@ export class DevicesResource {
       api_heartbeat_state: HeartbeatState;
       last_heartbeat_at: string | null;
       events: DeviceStatusHistory['events'];
+      detection: DeviceStatusHistory['detection'];
     }>('GET', `/mooring/v1/devices/${encodeURIComponent(uuid)}/status-history`, {
       query: options.limit === undefined ? undefined : { limit: options.limit },
     });
@@ -306,6 +307,7 @@ export class DevicesResource {
       status: answer.api_heartbeat_state,
       lastHeartbeatAt: answer.last_heartbeat_at,
       events: answer.events,
+      detection: answer.detection,
     };
   }
 
