@@ -29,6 +29,11 @@ const STEPS = [
     description: 'HTTP scenarios: Mooring child process vs a bare Fastify ceiling, driven by autocannon',
     command: [process.execPath, '--import', 'tsx', 'scripts/bench-http.ts'],
   },
+  {
+    name: 'events',
+    description: 'Events: SSE burst and latency, webhooks, stream vs polling CPU (Mooring child process)',
+    command: [process.execPath, '--import', 'tsx', 'scripts/bench-events.ts'],
+  },
 ];
 
 /** Runs one step, echoing its output; resolves with its exit code and parsed BENCH_JSON lines. */
