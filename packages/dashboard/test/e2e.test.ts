@@ -364,6 +364,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_00
       await dialog.getByRole('button', { name: 'Create key' }).click();
       const created = page.getByRole('dialog', { name: 'API key created' });
       // A key that requires signatures is not shown: it cannot be used alone (flows.e2e.test.ts).
+      await created.locator('input[data-secret]').first().waitFor();
       const plain = created.getByLabel('Your new API key');
       const key = (await plain.count()) > 0 ? await plain.inputValue() : undefined;
       const signing = created.getByLabel('Signing secret (HMAC-SHA256)');

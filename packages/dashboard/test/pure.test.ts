@@ -42,7 +42,7 @@ describe('registration example', () => {
     expect(text).toContain("curl -sS -X POST 'http://127.0.0.1:8080/device/register'");
     expect(text).toContain("-H 'Authorization: Bearer mk_p_KEY'");
     // What the shell passes to curl: the single-quoted parts with "$UUID" expanded.
-    const dArg = /-d '(.*)'$/m.exec(text)?.[1] ?? '';
+    const dArg = /-d '(.*)' \\$/m.exec(text)?.[1] ?? '';
     const expanded = dArg.replace(`'"$UUID"'`, '0123456789abcdef0123456789abcdef');
     expect(JSON.parse(expanded)).toEqual({
       user: 3,

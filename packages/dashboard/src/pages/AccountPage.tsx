@@ -5,6 +5,7 @@ import { PageHeading } from '../components/PageHeading.tsx';
 import { useClient } from '../lib/client.tsx';
 import { formatDateTime, formatRelative } from '../lib/format.ts';
 import { useAsync } from '../lib/use-async.ts';
+import { AuditSection } from './account/AuditSection.tsx';
 import { ChangePasswordForm } from './account/ChangePasswordForm.tsx';
 
 export function AccountPage({
@@ -84,6 +85,7 @@ export function AccountPage({
         )}
       </section>
       <ChangePasswordForm />
+      <AuditSection />
       {confirming && (
         <Dialog title="Log out everywhere?" onClose={() => setConfirming(false)}>
           <p>Every session of your account ends, this one included. API keys are not affected.</p>

@@ -3,15 +3,18 @@ import { type ReactElement, useCallback, useState } from 'react';
 import { EnvVarsSection } from '../components/EnvVarsSection.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
+import { ConfirmDeleteDialog, RenameDialog } from '../components/RenameDialog.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useClient } from '../lib/client.tsx';
 import { formatDateTimeSeconds } from '../lib/format.ts';
 import { lastSeen } from '../lib/live-devices.ts';
-import { Link } from '../lib/router.tsx';
+import { Link, navigate } from '../lib/router.tsx';
 import { useThrottled, useTick } from '../lib/throttle.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { useDeviceEvents } from '../lib/use-device-events.ts';
 import { DeviceKeyDialog } from './devices/DeviceKeyDialog.tsx';
+import { DeviceKeys } from './devices/DeviceKeys.tsx';
+import { type Detection, PollIntervalSection } from './devices/PollIntervalSection.tsx';
 import { StatusHistory } from './devices/StatusHistory.tsx';
 
 export function DevicePage({ uuid }: { uuid: string }): ReactElement {
@@ -41,6 +44,20 @@ export function DevicePage({ uuid }: { uuid: string }): ReactElement {
     [client, fleetId],
   );
   const [generating, setGenerating] = useState(false);
+  const [dialog, setDialog] = useState<'rename' | 'delete' | null>(null);
+  const [keysVersion, setKeysVersion] = useState(0);
+  const [pollVersion, setPollVersion] = useState(0);
+  const detection = useAsync(
+    async () =>
+      (
+        await client.request<{ detection?: Detection }>(
+          'GET',
+          `/mooring/v1/devices/${encodeURIComponent(uuid)}/status-history`,
+          { query: { limit: 1 } },
+        )
+      ).detection,
+    [client, uuid, pollVersion],
+  );
 
   if (!device.data) {
     return (
@@ -60,9 +77,17 @@ export function DevicePage({ uuid }: { uuid: string }): ReactElement {
       </nav>
       <PageHeading
         actions={
-          <button type="button" className="secondary" onClick={() => setGenerating(true)}>
-            Generate device key
-          </button>
+          <>
+            <button type="button" className="secondary" onClick={() => setGenerating(true)}>
+              Generate device key
+            </button>
+            <button type="button" className="secondary" onClick={() => setDialog('rename')}>
+              Rename
+            </button>
+            <button type="button" className="danger" onClick={() => setDialog('delete')}>
+              Delete
+            </button>
+          </>
         }
       >
         {d.name}
@@ -98,7 +123,45 @@ export function DevicePage({ uuid }: { uuid: string }): ReactElement {
         title="Device environment variables"
         inherited={fleet.data?.vars ?? []}
       />
-      {generating && <DeviceKeyDialog device={d} onClose={() => setGenerating(false)} />}
+      <PollIntervalSection
+        target={{ device: d.id }}
+        detection={detection.data}
+        onChanged={() => setPollVersion((v) => v + 1)}
+      />
+      <DeviceKeys device={d} version={keysVersion} />
+      {generating && (
+        <DeviceKeyDialog
+          device={d}
+          onClose={() => {
+            setGenerating(false);
+            setKeysVersion((v) => v + 1);
+          }}
+        />
+      )}
+      {dialog === 'rename' && (
+        <RenameDialog
+          title="Rename device"
+          current={d.name}
+          onClose={() => setDialog(null)}
+          onRename={async (name) => {
+            await client.devices.rename(d.uuid, name);
+            await device.reload();
+          }}
+        />
+      )}
+      {dialog === 'delete' && (
+        <ConfirmDeleteDialog
+          title="Delete device?"
+          action="Delete device"
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await client.devices.remove(d.uuid);
+            navigate(`/fleets/${d.fleetId}`);
+          }}
+        >
+          {`${d.name} is removed from the fleet with its variables and keys; it can no longer poll. A device that should come back must register again.`}
+        </ConfirmDeleteDialog>
+      )}
     </>
   );
 }

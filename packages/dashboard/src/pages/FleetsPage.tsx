@@ -3,14 +3,20 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { useClient } from '../lib/client.tsx';
 import { Link, navigate } from '../lib/router.tsx';
+import { useThrottled } from '../lib/throttle.ts';
 import { useAsync } from '../lib/use-async.ts';
+import { useDeviceEvents } from '../lib/use-device-events.ts';
 import { CreateFleetDialog } from './fleets/CreateFleetDialog.tsx';
 
-const POLL_MS = 5_000;
+// Counts are re-read on device events; this slow poll only catches up after a missed one.
+const POLL_MS = 30_000;
 
 export function FleetsPage(): ReactElement {
   const client = useClient();
   const fleets = useAsync(() => client.fleets.list(), [client], POLL_MS);
+  // Device counts follow the event stream, re-read at most every 5 s during a burst.
+  const reload = useThrottled(() => void fleets.reload(), 5_000);
+  useDeviceEvents(undefined, reload, reload);
   const [creating, setCreating] = useState(false);
 
   return (
@@ -25,7 +31,14 @@ export function FleetsPage(): ReactElement {
         Fleets
       </PageHeading>
       <ErrorNotice error={fleets.error} onRetry={() => void fleets.reload()} />
-      {fleets.data?.length === 0 && <p className="empty">No fleets yet. Create one to register devices.</p>}
+      {fleets.data?.length === 0 && (
+        <div className="empty">
+          <p>No fleets yet. A fleet groups devices; create one, then register devices into it.</p>
+          <button type="button" onClick={() => setCreating(true)}>
+            Create your first fleet
+          </button>
+        </div>
+      )}
       {fleets.data && fleets.data.length > 0 && (
         <div className="table-wrap">
           <table>

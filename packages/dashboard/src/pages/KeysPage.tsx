@@ -42,7 +42,14 @@ export function KeysPage(): ReactElement {
         revoking one takes effect at once.
       </p>
       <ErrorNotice error={keys.error} onRetry={() => void keys.reload()} />
-      {keys.data && keys.data.length === 0 && <p className="empty">You have no API keys yet.</p>}
+      {keys.data && keys.data.length === 0 && (
+        <div className="empty">
+          <p>You have no API keys yet. Scripts, monitors and the CLI use one instead of your password.</p>
+          <button type="button" className="secondary" onClick={() => setOpen({ kind: 'create' })}>
+            Create your first API key
+          </button>
+        </div>
+      )}
       {keys.data && keys.data.length > 0 && (
         <div className="table-wrap">
           <table>

@@ -2,6 +2,7 @@ import { type FormEvent, type ReactElement, useState } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useClient } from '../../lib/client.tsx';
 import { useAsync } from '../../lib/use-async.ts';
+import { MembersTable } from './MembersTable.tsx';
 
 export function OrganizationsSection(): ReactElement {
   const client = useClient();
@@ -11,6 +12,7 @@ export function OrganizationsSection(): ReactElement {
   );
   const [error, setError] = useState<unknown>(undefined);
   const [status, setStatus] = useState('');
+  const [version, setVersion] = useState(0);
 
   const act = async (
     event: FormEvent<HTMLFormElement>,
@@ -23,6 +25,7 @@ export function OrganizationsSection(): ReactElement {
     try {
       setStatus(await action(new FormData(formElement)));
       formElement.reset();
+      setVersion((v) => v + 1);
       await data.reload();
     } catch (err) {
       setError(err);
@@ -65,6 +68,7 @@ export function OrganizationsSection(): ReactElement {
               </tbody>
             </table>
           </div>
+          <MembersTable orgs={data.data.orgs} users={data.data.users} version={version} />
           <h3>New organization</h3>
           <form
             className="inline-form"

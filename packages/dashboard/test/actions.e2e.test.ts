@@ -1,0 +1,221 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chromiumAvailable,
+  launchChromium,
+  openPage,
+  screenshot,
+  type WatchedPage,
+} from './support/browser.js';
+import { buildDashboard } from './support/build.js';
+import { ADMIN_PASSWORD, type RunningServer, startServer } from './support/server.js';
+
+function eventually<T>(read: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) {
+  return expect.poll(read, { timeout: 10_000, interval: 100, ...options });
+}
+const refused = (status: number): RegExp =>
+  new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
+
+describe.skipIf(!chromiumAvailable())('dashboard actions', { timeout: 120_000 }, () => {
+  let dist: string;
+  let server: RunningServer;
+  let browser: Browser;
+  let watched: WatchedPage | undefined;
+  let token: string;
+  let expectedErrors: RegExp[] = [];
+
+  const api = (path: string, credential: string, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json', ...init.headers },
+    });
+  const json = async <T>(res: Response | Promise<Response>): Promise<T> => (await (await res).json()) as T;
+
+  beforeAll(async () => {
+    dist = await buildDashboard();
+    server = await startServer(dist);
+    browser = await launchChromium();
+    const login = await fetch(`${server.url}/login_`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    token = await login.text();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dist) rmSync(dist, { recursive: true, force: true });
+  });
+  afterEach(async () => {
+    const errors = (watched?.errors ?? []).filter((e) => !expectedErrors.some((p) => p.test(e)));
+    expectedErrors = [];
+    await watched?.context.close();
+    watched = undefined;
+    expect(errors, 'browser console errors').toEqual([]);
+  });
+
+  const signIn = async (): Promise<Page> => {
+    watched = await openPage(browser, server.url);
+    const page = watched.page;
+    await page.goto('/');
+    await page.getByLabel('Username or e-mail').fill('admin');
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Fleets' }).waitFor();
+    return page;
+  };
+
+  it('offers the next step in empty states', async () => {
+    const page = await signIn();
+    await page.getByRole('button', { name: 'Create your first fleet' }).waitFor();
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('button', { name: 'Create your first API key' }).click();
+    await page.getByRole('dialog', { name: 'Create API key' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('link', { name: 'Devices', exact: true }).click();
+    await page.getByRole('link', { name: 'Choose a fleet to register a device' }).waitFor();
+    await screenshot(page, 'actions-01-empty-devices');
+  });
+
+  it('removes a member from an organization; the last administrator is refused', async () => {
+    expectedErrors = [refused(409)];
+    const user = await json<{ id: number }>(
+      api('/mooring/v1/users', token, {
+        method: 'POST',
+        body: JSON.stringify({ username: 'mia', password: 'mia password long enough' }),
+      }),
+    );
+    const org = await json<{ id: number }>(
+      api('/mooring/v1/organizations', token, {
+        method: 'POST',
+        body: JSON.stringify({ name: 'Harbour', handle: 'harbour' }),
+      }),
+    );
+    for (const [userId, role] of [[user.id, 'member']] as const) {
+      const res = await api(`/mooring/v1/organizations/${org.id}/members/${userId}`, token, {
+        method: 'PUT',
+        body: JSON.stringify({ role }),
+      });
+      expect(res.status).toBe(204);
+    }
+    const page = await signIn();
+    await page.getByRole('link', { name: 'Administration' }).click();
+    const row = page.locator('tr[data-member="harbour/mia"]');
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Remove mia from Harbour' }).click();
+    await page
+      .getByRole('dialog', { name: 'Remove member?' })
+      .getByRole('button', { name: 'Remove member' })
+      .click();
+    await eventually(() => row.count()).toBe(0);
+    const left = await json<{ d: unknown[] }>(
+      api(`/v7/organization_membership?$filter=is_member_of__organization eq ${org.id}`, token),
+    );
+    expect(left.d).toEqual([]);
+
+    // The admin is the only administrator of the organization "admin": refused, said plainly.
+    const own = page.locator('tr[data-member="admin/admin"]');
+    await own.getByRole('button', { name: /^Remove admin from/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove member?' });
+    await dialog.getByRole('button', { name: 'Remove member' }).click();
+    await eventually(() => dialog.getByRole('alert').textContent()).toContain('last administrator');
+    await screenshot(page, 'actions-02-last-admin');
+  });
+
+  it('renames and deletes fleets and devices, sets the poll interval, lists and revokes device keys, shows the audit trail', async () => {
+    const orgs = await json<{ d: { id: number }[] }>(
+      api("/v7/organization?$select=id&$filter=handle eq 'admin'", token),
+    );
+    const type = await json<{ d: { id: number }[] }>(
+      api("/v7/device_type?$select=id&$filter=slug eq 'raspberrypi4-64'", token),
+    );
+    const fleet = await json<{ id: number }>(
+      api('/v7/application', token, {
+        method: 'POST',
+        body: JSON.stringify({
+          app_name: 'ops-fleet',
+          organization: orgs.d[0]?.id,
+          is_for__device_type: type.d[0]?.id,
+        }),
+      }),
+    );
+    const prov = await api('/api-key/v2/', token, {
+      method: 'POST',
+      body: JSON.stringify({
+        actorType: 'application',
+        actorTypeId: fleet.id,
+        roles: ['provisioning-api-key'],
+        expiryDate: null,
+      }),
+    });
+    const provisioningKey = (await prov.text()).replace(/"/g, '');
+    const me = await json<{ id: number }>(api('/actor/v1/whoami', token));
+    const uuid = randomBytes(16).toString('hex');
+    const registered = await api('/device/register', provisioningKey, {
+      method: 'POST',
+      body: JSON.stringify({ user: me.id, application: fleet.id, uuid, device_type: 'raspberrypi4-64' }),
+    });
+    const deviceKey = (await json<{ api_key: string }>(registered)).api_key;
+
+    const page = await signIn();
+    await page.goto(`/fleets/${fleet.id}`);
+    await page.getByRole('heading', { level: 1, name: 'ops-fleet' }).waitFor();
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Rename fleet' }).getByLabel('New name').fill('ops-fleet-2');
+    await page.getByRole('dialog', { name: 'Rename fleet' }).getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('heading', { level: 1, name: 'ops-fleet-2' }).waitFor();
+
+    // The poll interval, set on the fleet, with what it means for detection.
+    await page.getByLabel('Poll interval (seconds; empty for the default)').fill('30');
+    await page.getByRole('button', { name: 'Set interval' }).click();
+    await eventually(() => page.locator('#poll-title + p').textContent()).toContain('timed out after 45 s');
+    await screenshot(page, 'actions-03-fleet');
+
+    await page.locator(`tr[data-device="${uuid}"] a`).first().click();
+    await page.getByRole('heading', { name: 'Status history' }).waitFor();
+    await eventually(() => page.locator('[data-detection]').textContent()).toContain('set on the fleet');
+    expect(await page.locator('[data-detection]').textContent()).toContain('offline after 46 s');
+
+    // The device's keys: the one it registered with, revoked here, refused at the API.
+    const keyRow = page.locator('tr[data-device-key]');
+    await eventually(() => keyRow.count()).toBe(1);
+    await keyRow.getByRole('button', { name: /^Revoke device key/ }).click();
+    await page
+      .getByRole('dialog', { name: 'Revoke device key?' })
+      .getByRole('button', { name: 'Revoke key' })
+      .click();
+    await eventually(() => keyRow.count()).toBe(0);
+    expect((await api('/actor/v1/whoami', deviceKey)).status).toBe(401);
+
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Rename device' }).getByLabel('New name').fill('hall-sensor');
+    await page.getByRole('dialog', { name: 'Rename device' }).getByRole('button', { name: 'Rename' }).click();
+    await page.getByRole('heading', { level: 1, name: 'hall-sensor' }).waitFor();
+    await screenshot(page, 'actions-04-device');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete device?' })
+      .getByRole('button', { name: 'Delete device' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'ops-fleet-2' }).waitFor();
+    expect((await json<{ d: unknown[] }>(api(`/v7/device?$filter=uuid eq '${uuid}'`, token))).d).toEqual([]);
+
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete fleet?' })
+      .getByRole('button', { name: 'Delete fleet' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Fleets' }).waitFor();
+    expect((await json<{ d: unknown[] }>(api(`/v7/application(${fleet.id})`, token))).d).toEqual([]);
+
+    // The audit trail of the account: sign-ins and key changes, to the second.
+    await page.getByRole('link', { name: 'Account' }).click();
+    await eventually(() => page.locator('tr[data-audit="login.succeeded"]').count()).toBeGreaterThan(0);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'actions-05-account-phone');
+  });
+});
