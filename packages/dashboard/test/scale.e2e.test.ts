@@ -6,6 +6,7 @@ import {
   chromiumAvailable,
   launchChromium,
   openPage,
+  SCREENSHOTS,
   screenshot,
   type WatchedPage,
 } from './support/browser.js';
@@ -273,5 +274,10 @@ describe.skipIf(!hasBrowser)('dashboard with 10,000 devices', { timeout: 180_000
     await page.locator('tr[data-device]').first().waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await screenshot(page, 'scale-04-phone-devices');
+    await page.goto('/fleets');
+    await page.locator('tr[data-fleet="big-fleet"]').waitFor();
+    expect(await page.locator('table.cards thead').isVisible()).toBe(false);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: `${SCREENSHOTS}scale-05-phone-fleets-viewport.png` });
   });
 });

@@ -41,7 +41,7 @@ export function FleetsPage(): ReactElement {
       )}
       {fleets.data && fleets.data.length > 0 && (
         <div className="table-wrap">
-          <table>
+          <table className="cards">
             <caption className="visually-hidden">Fleets</caption>
             <thead>
               <tr>
@@ -58,12 +58,16 @@ export function FleetsPage(): ReactElement {
             <tbody>
               {fleets.data.map((fleet) => (
                 <tr key={fleet.id} data-fleet={fleet.name}>
-                  <td>
+                  <td data-label="Name">
                     <Link to={`/fleets/${fleet.id}`}>{fleet.name}</Link>
                   </td>
-                  <td>{fleet.deviceType ?? '—'}</td>
-                  <td className="num">{fleet.deviceCount}</td>
-                  <td className="num">{fleet.onlineCount}</td>
+                  <td data-label="Device type">{fleet.deviceType ?? '—'}</td>
+                  <td data-label="Devices" className="num">
+                    {fleet.deviceCount}
+                  </td>
+                  <td data-label="Online" className="num">
+                    {fleet.onlineCount}
+                  </td>
                 </tr>
               ))}
             </tbody>

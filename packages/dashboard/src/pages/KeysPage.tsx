@@ -4,7 +4,7 @@ import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { PageHeading } from '../components/PageHeading.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useClient } from '../lib/client.tsx';
-import { formatDate, formatRelative } from '../lib/format.ts';
+import { formatDate, formatDateTime, formatRelative } from '../lib/format.ts';
 import { useAsync } from '../lib/use-async.ts';
 import { CreateKeyDialog } from './keys/CreateKeyDialog.tsx';
 import { RevokeKeyDialog } from './keys/RevokeKeyDialog.tsx';
@@ -52,7 +52,7 @@ export function KeysPage(): ReactElement {
       )}
       {keys.data && keys.data.length > 0 && (
         <div className="table-wrap">
-          <table>
+          <table className="cards">
             <caption className="visually-hidden">Your API keys</caption>
             <thead>
               <tr>
@@ -71,16 +71,20 @@ export function KeysPage(): ReactElement {
             <tbody>
               {keys.data.map((key) => (
                 <tr key={key.id} data-key-name={key.name ?? ''}>
-                  <td>
+                  <td data-label="Name">
                     <strong>{key.name ?? '(unnamed)'}</strong>
                     {key.description && <div className="muted small">{key.description}</div>}
                   </td>
-                  <td className="mono">{key.displayPrefix}…</td>
-                  <td>{describeLimits(key)}</td>
-                  <td>{formatDate(key.createdAt)}</td>
-                  <td>{formatRelative(key.lastUsedAt)}</td>
-                  <td>{key.expiryDate ? formatDate(key.expiryDate) : 'Never'}</td>
-                  <td>
+                  <td data-label="Key" className="mono">
+                    {key.displayPrefix}…
+                  </td>
+                  <td data-label="Limits">{describeLimits(key)}</td>
+                  <td data-label="Created">{formatDate(key.createdAt)}</td>
+                  <td data-label="Last used" title={formatDateTime(key.lastUsedAt)}>
+                    {formatRelative(key.lastUsedAt)}
+                  </td>
+                  <td data-label="Expires">{key.expiryDate ? formatDate(key.expiryDate) : 'Never'}</td>
+                  <td data-label="Status">
                     <StatusBadge status={key.status} />
                   </td>
                   <td className="row-actions">
