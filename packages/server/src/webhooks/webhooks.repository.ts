@@ -367,21 +367,26 @@ export async function claimDeliveries(
   limit: number,
 ): Promise<number[]> {
   const lock = db.dialect === 'postgres' ? sql`FOR UPDATE OF d SKIP LOCKED` : sql``;
-  const free = sql`(lease_until IS NULL OR lease_until <= ${now})`;
-  const result = await sql<{
-    id: number;
-  }>`UPDATE webhook_delivery SET lease_owner = ${owner}, lease_until = ${until}
-    WHERE id IN (
-      SELECT d.id FROM webhook_delivery d JOIN webhook_endpoint w ON w.id = d.endpoint
+  return db.kysely.transaction().execute(async (trx) => {
+    const picked = await sql<{ id: number }>`SELECT d.id FROM webhook_delivery d
+      JOIN webhook_endpoint w ON w.id = d.endpoint
       WHERE d.status = 'pending' AND d.next_attempt_at <= ${now}
         AND (d.lease_until IS NULL OR d.lease_until <= ${now}) AND w.enabled = 1
         AND NOT EXISTS (SELECT 1 FROM webhook_delivery p
           WHERE p.endpoint = d.endpoint AND p.device = d.device AND p.status = 'pending'
             AND (p.event < d.event OR (p.event = d.event AND p.id < d.id)))
-      ORDER BY d.next_attempt_at, d.id LIMIT ${limit} ${lock})
-    AND status = 'pending' AND ${free}
-    RETURNING id`.execute(db.kysely);
-  return result.rows.map((r) => Number(r.id));
+      ORDER BY d.next_attempt_at, d.id LIMIT ${limit} ${lock}`.execute(trx);
+    if (picked.rows.length === 0) return [];
+    // By primary key: as one statement with `id IN (SELECT …)`, SQLite walked every pending row
+    // through the status index for each claim, so claiming slowed as the backlog grew.
+    const ids = picked.rows.map((r) => Number(r.id));
+    const result = await sql<{ id: number }>`UPDATE webhook_delivery
+      SET lease_owner = ${owner}, lease_until = ${until}
+      WHERE id IN (${sql.join(ids)}) AND status = 'pending'
+        AND (lease_until IS NULL OR lease_until <= ${now})
+      RETURNING id`.execute(trx);
+    return result.rows.map((r) => Number(r.id));
+  });
 }
 
 /** A leased delivery with what sending it needs. */
