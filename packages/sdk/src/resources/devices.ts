@@ -101,7 +101,12 @@ const SORTS: Record<DeviceSort, readonly string[]> = {
   created: ['created_at'],
 };
 
-/** The `$filter` for a page: fleet, status and search, each optional. */
+/**
+ * The `$filter` for a page: fleet, status and search, each optional.
+ *
+ * @example
+ * const filter = devicePageFilter({ fleet: 12, status: 'offline', search: 'pump' });
+ */
 export function devicePageFilter(options: Pick<DevicePageOptions, 'fleet' | 'status' | 'search'>): string {
   const filters: string[] = [];
   if (options.fleet !== undefined) {

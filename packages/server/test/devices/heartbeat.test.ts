@@ -101,6 +101,8 @@ describe.each(dialects())('heartbeat state machine (%s)', (dialect) => {
     expect(history.status).toBe(200);
     const iso = (ms: number) => new Date(ms).toISOString();
     expect(history.json).toEqual({
+      // Its figures are checked in detection.test.ts.
+      detection: expect.objectContaining({ pollIntervalMs: 10 * 60_000, source: 'default' }),
       uuid: dev.uuid,
       api_heartbeat_state: 'online',
       last_heartbeat_at: iso(back),
