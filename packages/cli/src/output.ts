@@ -78,6 +78,15 @@ export function formatTime(iso: string | null | undefined, none = '-'): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')}Z`;
 }
 
+/** `1 h 2 min 5 s`, `1 min 30 s`, `0 s`: a span of time for people, to the second. */
+export function formatDuration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return [h ? `${h} h` : '', m ? `${m} min` : '', s || total === 0 ? `${s} s` : ''].filter(Boolean).join(' ');
+}
+
 export function orDash(value: string | number | null | undefined): string {
   return value === null || value === undefined || value === '' ? '-' : String(value);
 }

@@ -2,6 +2,7 @@ import type { DeviceDetection, MooringClient } from '@mooring/sdk';
 import type { Command } from 'commander';
 import { usageError } from '../cli-error.js';
 import type { CommandContext } from '../context.js';
+import { formatDuration } from '../output.js';
 import { parseDuration, parseFleetRef } from '../parse.js';
 import type { Runner } from '../program.js';
 import { resolveDevice } from './device-ref.js';
@@ -121,30 +122,22 @@ async function fleetPollInterval(
   ctx.out.line(
     configuredMs === null
       ? `${fleet.slug}: no poll interval set; devices use their own or the server default.`
-      : `${fleet.slug}: devices without their own value poll every ${duration(configuredMs)} ` +
-          `(a silent one times out after ${duration(configuredMs * 1.5)}, unless the server's floor is higher: ` +
+      : `${fleet.slug}: devices without their own value poll every ${formatDuration(configuredMs)} ` +
+          `(a silent one times out after ${formatDuration(configuredMs * 1.5)}, unless the server's floor is higher: ` +
           '`mooring device poll-interval <uuid>` shows what applies to a device).',
   );
   return undefined;
 }
 
 /** One line a person can act on: the interval, where it comes from, and what it means. */
-export function describeDetection(d: DeviceDetection): string {
+function describeDetection(d: DeviceDetection): string {
   const source =
     d.source === 'default'
       ? 'server default'
-      : `${d.source} setting${d.configuredMs === null ? '' : ` ${duration(d.configuredMs)}`}`;
-  const floor = d.floorApplied ? `, raised to the server's floor ${duration(d.floorMs)}` : '';
+      : `${d.source} setting${d.configuredMs === null ? '' : ` ${formatDuration(d.configuredMs)}`}`;
+  const floor = d.floorApplied ? `, raised to the server's floor ${formatDuration(d.floorMs)}` : '';
   return (
-    `Polls every ${duration(d.pollIntervalMs)} (${source}${floor}); if it goes silent it is reported ` +
-    `timeout after ${duration(d.timeoutAfterMs)} and offline after ${duration(d.offlineAfterMs)}.`
+    `Polls every ${formatDuration(d.pollIntervalMs)} (${source}${floor}); if it goes silent it is reported ` +
+    `timeout after ${formatDuration(d.timeoutAfterMs)} and offline after ${formatDuration(d.offlineAfterMs)}.`
   );
-}
-
-function duration(ms: number): string {
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  return [h ? `${h} h` : '', m ? `${m} min` : '', s || total === 0 ? `${s} s` : ''].filter(Boolean).join(' ');
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { CliError, usageError } from '../cli-error.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { formatDuration } from '../output.js';
 import { parseDuration, parseFleetRef } from '../parse.js';
 import type { Runner } from '../program.js';
 import { loadServerModule } from '../server-module.js';
@@ -98,9 +99,9 @@ async function simulate(ctx: CommandContext, options: SimulateOptions): Promise<
       signal: controller.signal,
       onServerPollInterval: (serverMs) =>
         ctx.out.note(
-          `warning: the server applies a poll interval of ${seconds(serverMs)} to these devices, not ${options.interval} ` +
+          `warning: the server applies a poll interval of ${formatDuration(serverMs)} to these devices, not ${options.interval} ` +
             '(its floor MOORING_HEARTBEAT_MIN_POLL_INTERVAL_MS, or a BALENA_SUPERVISOR_POLL_INTERVAL config variable): ' +
-            `a silent device is reported after 1.5 × ${seconds(serverMs)} plus the offline grace`,
+            `a silent device is reported after 1.5 × ${formatDuration(serverMs)} plus the offline grace`,
         ),
       onRegistered: (devices) => {
         const silent = devices.filter((d) => d.silent).length;
@@ -141,8 +142,4 @@ function integer(raw: string, option: string, min: number, max: number): number 
     throw usageError(`${option} "${raw}" must be an integer from ${min} to ${max}`);
   }
   return Number(raw);
-}
-
-function seconds(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
 }
