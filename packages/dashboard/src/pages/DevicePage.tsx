@@ -14,7 +14,7 @@ import { useAsync } from '../lib/use-async.ts';
 import { useDeviceEvents } from '../lib/use-device-events.ts';
 import { DeviceKeyDialog } from './devices/DeviceKeyDialog.tsx';
 import { DeviceKeys } from './devices/DeviceKeys.tsx';
-import { type Detection, PollIntervalSection } from './devices/PollIntervalSection.tsx';
+import { PollIntervalSection } from './devices/PollIntervalSection.tsx';
 import { StatusHistory } from './devices/StatusHistory.tsx';
 
 export function DevicePage({ uuid }: { uuid: string }): ReactElement {
@@ -48,14 +48,7 @@ export function DevicePage({ uuid }: { uuid: string }): ReactElement {
   const [keysVersion, setKeysVersion] = useState(0);
   const [pollVersion, setPollVersion] = useState(0);
   const detection = useAsync(
-    async () =>
-      (
-        await client.request<{ detection?: Detection }>(
-          'GET',
-          `/mooring/v1/devices/${encodeURIComponent(uuid)}/status-history`,
-          { query: { limit: 1 } },
-        )
-      ).detection,
+    async () => (await client.devices.statusHistory(uuid, { limit: 1 })).detection,
     [client, uuid, pollVersion],
   );
 

@@ -1,3 +1,4 @@
+import type { DeviceDetection } from '@mooring/sdk';
 import { type FormEvent, type ReactElement, useState } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useClient } from '../../lib/client.tsx';
@@ -6,17 +7,6 @@ import { useAsync } from '../../lib/use-async.ts';
 
 /** The supervisor's poll interval (milliseconds): it also sets how soon a silent device is reported. */
 export const POLL_VAR = 'BALENA_SUPERVISOR_POLL_INTERVAL';
-
-/** What the server says about a device's detection latency (status-history `detection`). */
-export interface Detection {
-  readonly pollIntervalMs: number;
-  readonly source: 'device' | 'fleet' | 'default';
-  readonly configuredMs: number | null;
-  readonly floorMs: number;
-  readonly floorApplied: boolean;
-  readonly timeoutAfterMs: number;
-  readonly offlineAfterMs: number;
-}
 
 type Target = { readonly fleet: number } | { readonly device: number };
 
@@ -41,7 +31,7 @@ export function PollIntervalSection({
 }: {
   target: Target;
   /** The server's figures for a device; a fleet shows the interval × 1.5 part only. */
-  detection?: Detection | undefined;
+  detection?: DeviceDetection | undefined;
   onChanged?: () => void;
 }): ReactElement {
   const client = useClient();
