@@ -5,6 +5,10 @@ export default defineConfig({
   resolve: {
     alias: {
       // Tests run against the sources; the build uses the compiled packages.
+      // Subpaths before their package: the first matching alias wins.
+      '@mooring/protocol/contract': fileURLToPath(
+        new URL('./packages/protocol/src/contract/index.ts', import.meta.url),
+      ),
       '@mooring/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)),
       '@mooring/sdk/node': fileURLToPath(new URL('./packages/sdk/src/node.ts', import.meta.url)),
       '@mooring/sdk': fileURLToPath(new URL('./packages/sdk/src/index.ts', import.meta.url)),

@@ -34,7 +34,7 @@ import {
   type Endpoint,
   Receiver,
 } from './bench/events-webhooks.js';
-import { type ServerProcess, startServer } from './bench/processes.js';
+import { type ServerProcess, startMooring } from './bench/processes.js';
 import { deviceStatusPath } from './bench/scenarios.js';
 import type { SeededDevice } from './bench/seed.js';
 
@@ -518,26 +518,16 @@ async function runOn(dialect: 'sqlite' | 'postgres'): Promise<Record<string, unk
     await migrateToLatest(db);
     const seed = await seedForEvents(db, deriveKeys(secret).apiKeyPepper, total);
     log(`seeded ${total} online devices in ${Math.round(performance.now() - seedStarted)} ms`);
-    server = await startServer({
-      name: 'mooring',
-      command: [process.execPath, 'packages/server/dist/main.js'],
-      cwd: ROOT,
+    server = await startMooring({
+      dataDir,
+      secret,
       env: {
-        NODE_ENV: 'production',
-        MOORING_LOG_LEVEL: 'warn',
-        MOORING_DATA_DIR: dataDir,
-        MOORING_SECRET: secret,
-        MOORING_HOST: '127.0.0.1',
-        MOORING_PORT: '0',
         ...(pgdb ? { MOORING_DATABASE_URL: pgdb.url } : {}),
-        MOORING_RATE_LIMIT_PER_CREDENTIAL: '0',
-        MOORING_RATE_LIMIT_PER_IP: '0',
         MOORING_HEARTBEAT_OFFLINE_GRACE_MS: String(opts.graceMs),
         MOORING_HEARTBEAT_SWEEP_INTERVAL_MS: String(SWEEP_MS),
         MOORING_EVENT_MAX_SUBSCRIBERS: String(Math.max(10_000, opts.subscribers + 20)),
         MOORING_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       },
-      ready: /listening on (http:\/\/[^\s]+)/,
     });
     log(`mooring listening after ${Math.round(server.startupMs)} ms (pid ${server.child.pid})`);
     const key = seed.namedKeys[0]?.key as string;

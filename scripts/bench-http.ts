@@ -24,9 +24,9 @@ import { verifyScenario } from './bench/check.js';
 import { ensureBuilt, machine } from './bench/environment.js';
 import { type Cursor, cursor, drive, type LoadResult } from './bench/load.js';
 import { parseOptions } from './bench/options.js';
-import { rssSampler, type ServerProcess, startServer } from './bench/processes.js';
+import { rssSampler, type ServerProcess, startMooring, startServer } from './bench/processes.js';
 import { summarizeProfile } from './bench/profile.js';
-import { writeReferenceDatabase } from './bench/reference.js';
+import { REFERENCES, writeReferenceDatabase } from './bench/reference.js';
 import {
   mb,
   type ReferenceOutcome,
@@ -131,7 +131,7 @@ interface Round {
   readonly load: LoadResult & { overrun: number };
   /** The ceiling timed right before this round. */
   readonly ceiling: LoadResult;
-  /** status-bearer only: the reference design, timed between the ceiling and Mooring. */
+  /** Scenarios with a reference design: that design, timed between the ceiling and Mooring. */
   readonly reference?: LoadResult;
 }
 
@@ -143,6 +143,8 @@ interface Measured {
   /** The round with the median ratio: the one reported (its rate, latencies and CPU belong together). */
   readonly median?: Round;
   readonly problem?: string;
+  /** The reference design timed in its rounds, if any. */
+  readonly reference?: { readonly design: string; readonly target: number };
 }
 
 const aboutOf = ({ id, title, target }: Scenario | MissingScenario): Measured['scenario'] => ({
@@ -160,10 +162,16 @@ function medianOf(values: readonly number[]): number | undefined {
 }
 
 /** The reference design's rate in the reported round, and its share of the ceiling in every round. */
-function referenceOf(rounds: readonly Round[], median: Round): ReferenceOutcome {
+function referenceOf(
+  rounds: readonly Round[],
+  median: Round,
+  about: { readonly design: string; readonly target: number },
+): ReferenceOutcome {
   const rps = median.reference?.requestsPerSecond ?? 0;
   const ofCeiling = rounds.map((r) => (r.reference?.requestsPerSecond ?? 0) / r.ceiling.requestsPerSecond);
   return {
+    design: about.design,
+    target: about.target,
     requestsPerSecond: rps,
     ...(median.reference?.cpuUsPerRequest === undefined
       ? {}
@@ -195,8 +203,6 @@ async function main(): Promise<void> {
   await migrateToLatest(db);
   const seed = await seedDatabase(db, deriveKeys(secret).apiKeyPepper, options.sizes);
   await db.close();
-  const referenceDb = join(dataDir, 'reference.sqlite');
-  writeReferenceDatabase(referenceDb, seed);
   const s = options.sizes;
   log(
     `seeded ${s.devices} devices in ${s.fleets} fleets, ${s.namedKeys} named keys, ${s.deviceKeys} device keys ` +
@@ -206,27 +212,10 @@ async function main(): Promise<void> {
   const servers: ServerProcess[] = [];
   try {
     const profDir = options.cpuProfDir === undefined ? undefined : resolve(ROOT, options.cpuProfDir);
-    const mooring = await startServer({
-      name: 'mooring',
-      command: [
-        process.execPath,
-        ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
-        'packages/server/dist/main.js',
-      ],
-      cwd: ROOT,
-      env: {
-        NODE_ENV: 'production',
-        MOORING_LOG_LEVEL: 'warn',
-        MOORING_DATA_DIR: dataDir,
-        MOORING_SECRET: secret,
-        MOORING_HOST: '127.0.0.1',
-        MOORING_PORT: '0',
-        // The benchmark measures the request path, not the limiter: one key here sends far more
-        // than the default per-credential budget (10,000 per 10 s), which would answer 429s.
-        MOORING_RATE_LIMIT_PER_CREDENTIAL: '0',
-        MOORING_RATE_LIMIT_PER_IP: '0',
-      },
-      ready: /listening on (http:\/\/[^\s]+)/,
+    const mooring = await startMooring({
+      dataDir,
+      secret,
+      nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
     });
     servers.push(mooring);
     const ceiling = await startServer({
@@ -237,6 +226,19 @@ async function main(): Promise<void> {
       ready: /listening on (http:\/\/[^\s]+)/,
     });
     servers.push(ceiling);
+    log(`mooring listening after ${Math.round(mooring.startupMs)} ms, RSS ${mb(mooring.rss())}`);
+
+    const send = sender(mooring.url);
+    const members = workingSet(seed).users;
+    const tokens = await Promise.all(members.map((u) => login(mooring.url, u.username, u.password)));
+    // The reference design knows the session tokens too (as opaque bearer values), so it is
+    // written and started after the logins.
+    const referenceDb = join(dataDir, 'reference.sqlite');
+    writeReferenceDatabase(
+      referenceDb,
+      seed,
+      tokens.map((token, i) => ({ token, user: (members[i] as { id: number }).id })),
+    );
     const reference = await startServer({
       name: 'reference',
       command: [process.execPath, '--import', 'tsx', 'scripts/bench-reference.ts'],
@@ -245,12 +247,14 @@ async function main(): Promise<void> {
       ready: /listening on (http:\/\/[^\s]+)/,
     });
     servers.push(reference);
-    log(`mooring listening after ${Math.round(mooring.startupMs)} ms, RSS ${mb(mooring.rss())}`);
-
-    const send = sender(mooring.url);
-    const tokens = await Promise.all(
-      workingSet(seed).users.map((u) => login(mooring.url, u.username, u.password)),
-    );
+    const signedReference = await startServer({
+      name: 'signed reference',
+      command: [process.execPath, '--import', 'tsx', 'scripts/bench-reference.ts'],
+      cwd: ROOT,
+      env: { NODE_ENV: 'production', BENCH_REFERENCE_DB: referenceDb, BENCH_REFERENCE_KIND: 'signed' },
+      ready: /listening on (http:\/\/[^\s]+)/,
+    });
+    servers.push(signedReference);
     const scenarios: (Scenario | MissingScenario)[] = [
       deviceStatusBearer(seed),
       deviceStatusQueryKey(seed),
@@ -300,7 +304,7 @@ async function main(): Promise<void> {
     // generator, whose GC pauses then show up as stalls in the timed runs.
     const budget = Math.min(
       400_000,
-      Math.ceil(first.requestsPerSecond * (options.duration * options.rounds + options.warmup) * 0.75) + 20,
+      Math.ceil(first.requestsPerSecond * (options.duration * options.rounds + options.warmup) * 0.75) + 40,
     );
     const wantSigned = wanted('status-sig-ed25519') || wanted('status-sig-hmac');
     if (wantSigned) log(`\nsigning ${budget} requests per algorithm …`);
@@ -323,8 +327,10 @@ async function main(): Promise<void> {
         measured.push({ scenario: aboutOf(scenario), problem: scenario.missing });
         continue;
       }
+      // Single-use requests: 20 for the check, 20 to compare with the reference design, the rest timed.
       const extra = scenario.singleUse ? scenario.requests.slice(0, 20) : undefined;
-      const timed = extra ? scenario.requests.slice(20) : scenario.requests;
+      const agree = scenario.singleUse ? scenario.requests.slice(20, 40) : scenario.requests;
+      const timed = extra ? scenario.requests.slice(40) : scenario.requests;
       const problem = await verifyScenario(send, scenario, 20, extra ?? scenario.requests);
       if (problem) {
         log(`\n${scenario.id}: not measurable: ${problem}`);
@@ -336,13 +342,15 @@ async function main(): Promise<void> {
       await warmUp(mooring, source, timed.length, scenario.singleUse);
       const rounds: Round[] = [];
       // The reference design answers exactly this scenario's requests (and must answer them alike).
+      const about = REFERENCES[scenario.id];
+      const referenceServer = about?.design === 'signed' ? signedReference : reference;
       const withReference =
-        scenario.id === 'status-bearer' && (await referenceAgrees(reference.url, mooring.url, timed));
+        about !== undefined && (await referenceAgrees(referenceServer.url, mooring.url, agree));
       const referenceSource = cursor(timed);
-      if (withReference) await warmUp(reference, referenceSource, timed.length, false);
+      if (withReference) await warmUp(referenceServer, referenceSource, timed.length, false);
       for (let r = 0; r < options.rounds; r++) {
         const paired = await pairedCeiling();
-        const referenceLoad = withReference ? await timedRound(reference, referenceSource) : undefined;
+        const referenceLoad = withReference ? await timedRound(referenceServer, referenceSource) : undefined;
         profileSkipMs ??= performance.now() - mooring.spawnedAt;
         const load = await timedRound(mooring, source);
         rounds.push({
@@ -359,7 +367,12 @@ async function main(): Promise<void> {
               : ''),
         );
       }
-      measured.push({ scenario: aboutOf(scenario), rounds, median: medianRound(rounds) });
+      measured.push({
+        scenario: aboutOf(scenario),
+        rounds,
+        median: medianRound(rounds),
+        ...(withReference && about ? { reference: about } : {}),
+      });
     }
     const rssPeak = sampler.stop();
     const rssAfter = mooring.rss();
@@ -374,7 +387,7 @@ async function main(): Promise<void> {
       p50Ms: Math.max(...ceilingRuns.map((r) => r.p50Ms)),
       p99Ms: Math.max(...ceilingRuns.map((r) => r.p99Ms)),
     };
-    const outcomes: ScenarioOutcome[] = measured.map(({ scenario, rounds, median, problem }) => ({
+    const outcomes: ScenarioOutcome[] = measured.map(({ scenario, rounds, median, problem, reference }) => ({
       id: scenario.id,
       title: scenario.title,
       target: scenario.target,
@@ -387,7 +400,7 @@ async function main(): Promise<void> {
               errors: rounds.reduce((n, r) => n + r.load.errors, 0),
             },
             ratio: ratioOf(median),
-            ...(median.reference ? { reference: referenceOf(rounds, median) } : {}),
+            ...(median.reference && reference ? { reference: referenceOf(rounds, median, reference) } : {}),
             ratios: rounds.map(ratioOf),
             p99s: rounds.map((r) => r.load.p99Ms),
             ceiling: median.ceiling.requestsPerSecond,
@@ -463,7 +476,8 @@ function verificationLine(cost: VerificationCost, ceilingRps: number, cores: num
   const cpuShare = (us: number): string => ((0.4 * ceilingRps * us) / 1e6).toFixed(2);
   return (
     `\nsignature verification on this machine (node:crypto, one core): Ed25519 ${cost.ed25519Us.toFixed(1)} µs, ` +
-    `HMAC-SHA256 ${cost.hmacSha256Us.toFixed(1)} µs; at 0.4 of the ceiling's mean (${Math.round(0.4 * ceilingRps)} ` +
+    `HMAC-SHA256 ${cost.hmacSha256Us.toFixed(1)} µs (per core: ${Math.round(1e6 / cost.ed25519Us).toLocaleString('en-US')} ` +
+    `and ${Math.round(1e6 / cost.hmacSha256Us).toLocaleString('en-US')} verifications/s); at 0.4 of the ceiling's mean (${Math.round(0.4 * ceilingRps)} ` +
     `signed requests/s) verification alone takes ${cpuShare(cost.ed25519Us)} (Ed25519) and ` +
     `${cpuShare(cost.hmacSha256Us)} (HMAC) of the ${cores} cores, before the request's own work and the load generator`
   );

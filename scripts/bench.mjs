@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** @type {{ name: string; description: string; command: string[] }[]} */
+/** @type {{ name: string; description: string; command: string[]; onlyWhenNamed?: boolean }[]} */
 const STEPS = [
   {
     name: 'odata',
@@ -28,6 +28,22 @@ const STEPS = [
     name: 'http',
     description: 'HTTP scenarios: Mooring child process vs a bare Fastify ceiling, driven by autocannon',
     command: [process.execPath, '--import', 'tsx', 'scripts/bench-http.ts'],
+  },
+  {
+    name: 'postgres',
+    description: 'Status read and heartbeats on PostgreSQL beside SQLite (two Mooring child processes)',
+    command: [process.execPath, '--import', 'tsx', 'scripts/bench-postgres.ts'],
+  },
+  {
+    name: 'scale',
+    description:
+      '1,000,000 devices: start-up, RSS, status reads vs 10,000 devices, 100,000 pollers (takes ~10 min)',
+    command: [process.execPath, '--import', 'tsx', 'scripts/bench-scale.ts'],
+  },
+  {
+    name: 'fleet',
+    description: 'Fleet status: a 10,000-device list vs a reference server, 304 polls, trigger cost',
+    command: [process.execPath, '--import', 'tsx', 'scripts/bench-fleet.ts'],
   },
   {
     name: 'events',
@@ -79,6 +95,10 @@ function summarise(result) {
       );
     }
   }
+  if (result.kind === 'postgres') {
+    for (const r of result.results ?? [])
+      lines.push(`  ${r.id.padEnd(20)}  postgres ÷ sqlite ${r.ratio.toFixed(2)}`);
+  }
   for (const [id, t] of Object.entries(result.targets ?? {})) {
     const measured = typeof t.measured === 'number' ? ` (${Math.round(t.measured * 100) / 100})` : '';
     lines.push(`  ${t.pass ? 'PASS' : 'MISS'} ${id} ${t.op ?? '≥'} ${t.target}${t.unit ?? '×'}${measured}`);
@@ -93,7 +113,8 @@ if (unknown.length > 0) {
   console.error(`unknown step(s): ${unknown.join(', ')}; known: ${STEPS.map((s) => s.name).join(', ')}`);
   process.exit(2);
 }
-const steps = wanted.length > 0 ? STEPS.filter((s) => wanted.includes(s.name)) : STEPS;
+const steps =
+  wanted.length > 0 ? STEPS.filter((s) => wanted.includes(s.name)) : STEPS.filter((s) => !s.onlyWhenNamed);
 // Other flags (e.g. `--duration=5` for http, `--rounds=5` for odata) go to every step; each ignores the rest.
 const passThrough = args.filter((a) => a.startsWith('--') && a !== '--json');
 for (const step of steps) step.command = [...step.command, ...passThrough];

@@ -1,6 +1,6 @@
 /**
- * Packs the installable client packages into tarballs: `@mooring/protocol`, `@mooring/sdk` (with the
- * protocol bundled) and `@mooring/cli` (with the SDK, the protocol and commander bundled).
+ * Packs the installable client packages into tarballs: `@mooring/protocol` (with `typebox` bundled),
+ * `@mooring/sdk` (with the protocol bundled) and `@mooring/cli` (with the SDK, the protocol and commander bundled).
  *
  *   npm run pack:clients [-- --out <dir>] [--no-build]
  *
@@ -49,7 +49,10 @@ export function packClients(options: PackOptions): PackedClients {
   mkdirSync(options.outDir, { recursive: true });
   const staging = mkdtempSync(join(tmpdir(), 'mooring-pack-'));
   try {
-    const protocol = stage('protocol', join(staging, 'protocol'), []);
+    // The contract's schemas are TypeBox values: typebox travels inside the protocol package.
+    const protocol = stage('protocol', join(staging, 'protocol'), [
+      { name: 'typebox', from: join(ROOT, 'node_modules/typebox') },
+    ]);
     const sdk = stage('sdk', join(staging, 'sdk'), [{ name: '@mooring/protocol', from: protocol }]);
     const cli = stage('cli', join(staging, 'cli'), [
       { name: '@mooring/sdk', from: sdk },

@@ -357,16 +357,22 @@ class EventTest(unittest.TestCase):
 
     def test_stream_replays_resumes_and_follows(self):
         first_two = []
-        for event in self.client.stream_events(last_event_id=0, reconnect=False):
+        for event in self.client.stream_events(last_event_id=0, reconnect=False, read_timeout=20):
             first_two.append(event)
             if len(first_two) == 2:
                 break
         self.assertEqual([e["id"] for e in first_two], sorted(e["id"] for e in first_two))
-        resumed = next(iter(self.client.stream_events(last_event_id=first_two[0]["id"], reconnect=False)))
+        resumed = next(iter(self.client.stream_events(last_event_id=first_two[0]["id"], reconnect=False, read_timeout=20)))
         self.assertEqual(resumed["id"], first_two[1]["id"])
 
-        head = self.client.events(after=0, limit=500)["next"]
-        stream = self.client.stream_events(last_event_id=head, types=["device.registered"])
+        head = 0
+        while True:  # the newest cursor: page to the end of the feed
+            page = self.client.events(after=head, limit=500)
+            if not page["events"]:
+                break
+            head = page["next"]
+        # A bounded read: a stream that stalls fails here instead of reconnecting forever.
+        stream = self.client.stream_events(last_event_id=head, types=["device.registered"], reconnect=False, read_timeout=20)
         new_uuid = self.register_device()
         event = next(iter(stream))
         self.assertEqual((event["type"], event["deviceUuid"]), ("device.registered", new_uuid))

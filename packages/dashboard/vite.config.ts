@@ -60,6 +60,7 @@ export default defineConfig({
     alias: {
       // The SDK and protocol are consumed from source, like the tests do.
       '@mooring/sdk': here('../sdk/src/index.ts'),
+      '@mooring/protocol/contract': here('../protocol/src/contract/index.ts'),
       '@mooring/protocol': here('../protocol/src/index.ts'),
     },
   },

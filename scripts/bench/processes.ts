@@ -4,6 +4,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface ServerProcess {
   readonly name: string;
@@ -131,4 +134,41 @@ export function rssSampler(server: ServerProcess, intervalMs = 200): { stop(): n
       return peak;
     },
   };
+}
+
+export interface MooringOptions {
+  readonly dataDir: string;
+  readonly secret: string;
+  readonly name?: string;
+  /** Settings on top of the benchmark defaults (a MOORING_DATABASE_URL selects PostgreSQL). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Node flags before the entry point (`--cpu-prof`, …). */
+  readonly nodeArgs?: readonly string[];
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Mooring as in production: the built server, warn-level logs, an ephemeral loopback port, and the
+ * rate limits off (a benchmark's one key sends far more than the per-credential budget, which would
+ * answer 429s: the request path is measured, not the limiter).
+ */
+export function startMooring(options: MooringOptions): Promise<ServerProcess> {
+  return startServer({
+    name: options.name ?? 'mooring',
+    command: [process.execPath, ...(options.nodeArgs ?? []), 'packages/server/dist/main.js'],
+    cwd: ROOT,
+    env: {
+      NODE_ENV: 'production',
+      MOORING_LOG_LEVEL: 'warn',
+      MOORING_DATA_DIR: options.dataDir,
+      MOORING_SECRET: options.secret,
+      MOORING_HOST: '127.0.0.1',
+      MOORING_PORT: '0',
+      MOORING_RATE_LIMIT_PER_CREDENTIAL: '0',
+      MOORING_RATE_LIMIT_PER_IP: '0',
+      ...options.env,
+    },
+    ready: /listening on (http:\/\/[^\s]+)/,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
 }

@@ -36,7 +36,10 @@ export const DEFAULT_SIZES: SeedSizes = {
 
 export interface SeededUser {
   readonly id: number;
+  /** The user's actor id (whoami's `id`). */
+  readonly actor: number;
   readonly username: string;
+  readonly email: string;
   readonly password: string;
   readonly organization: number;
 }
@@ -228,7 +231,9 @@ export async function seedDatabase(
     );
     const users: SeededUser[] = userIds.map((id, i) => ({
       id,
+      actor: userActors[i] as number,
       username: `bench${i}`,
+      email: `bench${i}@bench.test`,
       password: SEED_PASSWORD,
       organization: orgOf(i),
     }));

@@ -184,6 +184,40 @@ describe.each(dialects())('mooring login, whoami and keys against a real server 
     expect(JSON.parse(revoked.stdout)).toEqual({ id: body.id, revoked: true });
   });
 
+  it('key usage prints requests per UTC day and the last use; bad --days is a usage error', async () => {
+    const key = (await cli(['key', 'create', 'counted', '--never'])).stdout.trim();
+    for (let i = 0; i < 2; i++) {
+      expect((await cli(['whoami'], { env: { MOORING_API_KEY: key } })).code).toBe(0);
+    }
+    await server.app.mooring.usage.flush();
+    const today = new Date().toISOString().slice(0, 10);
+
+    const table = await cli(['key', 'usage', 'counted', '--days', '3']);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^DAY \(UTC\)\s+REQUESTS$/);
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toMatch(new RegExp(`^${today}\\s+2$`));
+    expect(table.stderr).toMatch(
+      /^Key \d+: 2 requests in 3 days; last used \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\.\n$/,
+    );
+
+    const json = await cli(['key', 'usage', 'counted', '--json']);
+    expect(json.code).toBe(0);
+    const body = JSON.parse(json.stdout) as { total: number; days: { day: string; requests: number }[] };
+    expect(body.total).toBe(2);
+    expect(body.days).toHaveLength(30);
+    expect(body.days.at(-1)).toEqual({ day: today, requests: 2 });
+
+    for (const days of ['0', '91', 'week']) {
+      const bad = await cli(['key', 'usage', 'counted', '--days', days]);
+      expect(bad.code, days).toBe(2);
+      expect(bad.stderr).toMatch(/--days .* must be a whole number of days from 1 to 90/);
+    }
+    const missing = await cli(['key', 'usage', '999999']);
+    expect(missing.code).toBe(4);
+  });
+
   it('rotates a key: a new secret, the old one valid for the grace period', async () => {
     const old = (await cli(['key', 'create', 'rotating', '--never'])).stdout.trim();
     const rotated = await cli(['key', 'rotate', 'rotating', '--grace', '1h', '--json']);

@@ -148,6 +148,29 @@ describe.each(dialects())('mooring fleet, device and env against a real server (
     expect(shown.stdout).toMatch(/^Device type: +raspberrypi3$/m);
   });
 
+  it('device history lists the status changes of a window, newest first, with durations', async () => {
+    const device = await registerDevice();
+    const empty = await cli(['device', 'history', device.uuid]);
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stdout).toBe('No status change in the last 24h.\n');
+    expect(empty.stderr).toMatch(/ is unknown now \(unknown at the start\); last seen never\.\n$/);
+
+    await heartbeat(device);
+    const table = await cli(['device', 'history', device.uuid.slice(0, 12), '--since', '1h']);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^AT +FROM +TO +LASTED$/);
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +unknown +online +\d+ s so far$/);
+    expect(lines).toHaveLength(2);
+    expect(table.stderr).toMatch(/ is online now \(unknown at the start\); last seen \d{4}-/);
+
+    const json = JSON.parse((await cli(['device', 'history', device.uuid, '--json'])).stdout);
+    expect(json).toMatchObject({ uuid: device.uuid, status: 'online', stateAtSince: 'unknown' });
+    expect(json.events).toEqual([{ from: 'unknown', to: 'online', at: expect.any(String) }]);
+    const bad = await cli(['device', 'history', device.uuid, '--since', 'yesterday']);
+    expect(bad.code).toBe(2);
+  });
+
   it('device rm needs --yes without a terminal, then deletes', async () => {
     const device = await registerDevice();
     const refused = await cli(['device', 'rm', device.uuid]);

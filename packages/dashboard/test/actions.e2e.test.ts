@@ -125,6 +125,42 @@ describe.skipIf(!chromiumAvailable())('dashboard actions', { timeout: 120_000 },
     await screenshot(page, 'actions-02-last-admin');
   });
 
+  it("shows a key's requests per day and last use in the Usage dialog, on desktop and phone", async () => {
+    const created = await api('/api-key/user/full', token, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'grafana', expiryDate: null }),
+    });
+    const key = (await created.text()).replace(/"/g, '');
+    for (let i = 0; i < 3; i++) expect((await api('/actor/v1/whoami', key)).status).toBe(200);
+    await server.app.mooring.usage.flush();
+    const today = new Date().toISOString().slice(0, 10);
+
+    const page = await signIn();
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('button', { name: 'Usage of grafana' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Usage of grafana' });
+    await eventually(() => dialog.locator('[data-usage-summary]').textContent()).toMatch(
+      /^3 requests in the last 30 days \(UTC\)\. Last used (now|\d+ seconds? ago)\.$/,
+    );
+    const bars = dialog.locator('rect.usage-bar');
+    expect(await bars.count()).toBe(30);
+    const last = bars.last();
+    expect(await last.getAttribute('data-day')).toBe(today);
+    expect(await last.getAttribute('data-requests')).toBe('3');
+    expect(Number(await last.getAttribute('height'))).toBeGreaterThan(100); // the busiest day: full height
+    expect(Number(await bars.first().getAttribute('height'))).toBe(0);
+    await expect(dialog.getByRole('row', { name: `${today} 3` }).count()).resolves.toBe(1);
+    await screenshot(page, 'actions-06-key-usage');
+
+    await dialog.getByLabel('7 days').check();
+    await eventually(() => bars.count()).toBe(7);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const box = await dialog.locator('svg').boundingBox();
+    expect(box && box.x + box.width).toBeLessThanOrEqual(390);
+    await screenshot(page, 'actions-07-key-usage-phone');
+  });
+
   it('renames and deletes fleets and devices, sets the poll interval, lists and revokes device keys, shows the audit trail', async () => {
     const orgs = await json<{ d: { id: number }[] }>(
       api("/v7/organization?$select=id&$filter=handle eq 'admin'", token),
@@ -172,6 +208,26 @@ describe.skipIf(!chromiumAvailable())('dashboard actions', { timeout: 120_000 },
     await page.getByLabel('Poll interval (seconds; empty for the default)').fill('30');
     await page.getByRole('button', { name: 'Set interval' }).click();
     await eventually(() => page.locator('#poll-title + p').textContent()).toContain('timed out after 45 s');
+    // The server's figures for the fleet, grace included; the variable is listed with the others.
+    expect(await page.locator('[data-detection]').textContent()).toContain('offline after 46 s');
+    expect(await page.locator('[data-detection]').textContent()).toContain('set on the fleet');
+    await eventually(() =>
+      page.locator('tr[data-config="BALENA_SUPERVISOR_POLL_INTERVAL"]').textContent(),
+    ).toContain('30000');
+    await page.getByLabel('Setting', { exact: true }).fill('BALENA_SUPERVISOR_LOCAL_MODE');
+    await page.getByLabel('Setting value', { exact: true }).fill('0');
+    await page.getByRole('button', { name: 'Add setting' }).click();
+    await page.locator('tr[data-config="BALENA_SUPERVISOR_LOCAL_MODE"]').waitFor();
+    const configVars = await json<{ d: { name: string; value: string }[] }>(
+      api(
+        `/v7/application_config_variable?$select=name,value&$filter=application eq ${fleet.id}&$orderby=name asc`,
+        token,
+      ),
+    );
+    expect(configVars.d).toEqual([
+      { name: 'BALENA_SUPERVISOR_LOCAL_MODE', value: '0' },
+      { name: 'BALENA_SUPERVISOR_POLL_INTERVAL', value: '30000' },
+    ]);
     await screenshot(page, 'actions-03-fleet');
 
     await page.locator(`tr[data-device="${uuid}"] a`).first().click();
@@ -182,6 +238,15 @@ describe.skipIf(!chromiumAvailable())('dashboard actions', { timeout: 120_000 },
     // The device's keys: the one it registered with, revoked here, refused at the API.
     const keyRow = page.locator('tr[data-device-key]');
     await eventually(() => keyRow.count()).toBe(1);
+    // Its use per day, in the same dialog as a named key's.
+    for (let i = 0; i < 2; i++) expect((await api('/actor/v1/whoami', deviceKey)).status).toBe(200);
+    await server.app.mooring.usage.flush();
+    await keyRow.getByRole('button', { name: /^Usage of device key/ }).click();
+    const usage = page.getByRole('dialog', { name: /^Usage of / });
+    await eventually(() => usage.locator('[data-usage-summary]').textContent()).toMatch(
+      /^2 requests in the last 30 days/,
+    );
+    await usage.getByRole('button', { name: 'Close', exact: true }).click();
     await keyRow.getByRole('button', { name: /^Revoke device key/ }).click();
     await page
       .getByRole('dialog', { name: 'Revoke device key?' })

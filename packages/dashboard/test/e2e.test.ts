@@ -304,6 +304,16 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_00
     await eventually(() => page.locator('.timeline li').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(
       2,
     );
+    // The last 24 hours as one strip: never seen until registered, then online, timed out, offline.
+    const strip = page.locator('svg[data-uptime] rect');
+    await eventually(() =>
+      strip.evaluateAll((rects) => rects.map((r) => r.getAttribute('data-state'))),
+    ).toEqual(['unknown', 'online', 'timeout', 'offline']);
+    expect(await page.locator('[data-uptime-summary]').textContent()).toMatch(
+      /^Online \d+(\.\d)?% of the time seen in the last 24 hours, offline \d+ (s|min( \d+ s)?), timed out \d+ s\.$/,
+    );
+    const widths = await strip.evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('width'))));
+    expect(widths[0]).toBeGreaterThan(990); // a day of "never seen" against seconds of history
     await screenshot(page, '07-device');
 
     // Device variables: override the fleet's, edit, delete (the fleet's value shows again).

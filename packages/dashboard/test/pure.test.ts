@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { describeError } from '../src/lib/errors.ts';
 import { endOfLocalDay, formatRelative } from '../src/lib/format.ts';
 import { matchRoute } from '../src/lib/router.tsx';
+import { onlinePercent, timeIn, uptimeSegments } from '../src/lib/uptime.ts';
+import { usageBars } from '../src/lib/usage.ts';
 import { registrationExample } from '../src/pages/fleets/ProvisioningKeyDialog.tsx';
 import { NO_LIMITS, scopesOf } from '../src/pages/keys/LimitsFieldset.tsx';
 import { chromiumAvailable } from './support/browser.js';
@@ -102,5 +104,90 @@ describe('browser test gate', () => {
 
   it('treats CI=false as a workstation', () => {
     expect(chromiumAvailable(missing, { CI: 'false' }, () => {})).toBe(false);
+  });
+});
+
+describe('usage chart bars', () => {
+  it('scales to the busiest day, keeps a used day visible and an unused one flat', () => {
+    const bars = usageBars(
+      [
+        { day: '2026-01-01', requests: 0 },
+        { day: '2026-01-02', requests: 1000 },
+        { day: '2026-01-03', requests: 1 },
+        { day: '2026-01-04', requests: 500 },
+      ],
+      400,
+      100,
+    );
+    expect(bars.map((b) => [b.x, b.width, b.height, b.y])).toEqual([
+      [0, 99, 0, 100],
+      [100, 99, 100, 0],
+      [200, 99, 1, 99],
+      [300, 99, 50, 50],
+    ]);
+    expect(usageBars([{ day: '2026-01-01', requests: 0 }], 10, 10)[0]?.height).toBe(0);
+    expect(usageBars([], 10, 10)).toEqual([]);
+  });
+});
+
+describe('uptime strip segments', () => {
+  const H = 3_600_000;
+  const at = (h: number): string => new Date(h * H).toISOString();
+  const since = 0;
+  const now = 24 * H;
+
+  it('cuts the window at each change, from the state at its start to now', () => {
+    const events = [
+      { from: 'offline', to: 'online', at: at(20) },
+      { from: 'timeout', to: 'offline', at: at(10.25) },
+      { from: 'online', to: 'timeout', at: at(10) },
+    ] as const;
+    const segments = uptimeSegments({ stateAtSince: 'online', events }, since, now);
+    expect(segments).toEqual([
+      { state: 'online', start: 0, end: 10 * H },
+      { state: 'timeout', start: 10 * H, end: 10.25 * H },
+      { state: 'offline', start: 10.25 * H, end: 20 * H },
+      { state: 'online', start: 20 * H, end: 24 * H },
+    ]);
+    expect(timeIn(segments)).toMatchObject({ online: 14 * H, timeout: 0.25 * H, offline: 9.75 * H });
+    expect(onlinePercent(segments)).toBe(58.3);
+  });
+
+  it('is one segment for a device that did not change; clips changes outside the window', () => {
+    expect(uptimeSegments({ stateAtSince: 'unknown', events: [] }, since, now)).toEqual([
+      { state: 'unknown', start: 0, end: now },
+    ]);
+    const segments = uptimeSegments(
+      {
+        stateAtSince: 'offline',
+        events: [
+          { from: 'online', to: 'offline', at: at(30) },
+          { from: 'offline', to: 'online', at: at(12) },
+          { from: 'online', to: 'offline', at: at(-2) },
+        ],
+      },
+      since,
+      now,
+    );
+    expect(segments).toEqual([
+      { state: 'offline', start: 0, end: 12 * H },
+      { state: 'online', start: 12 * H, end: now },
+    ]);
+    expect(onlinePercent(segments)).toBe(50);
+  });
+
+  it('shows the part before the oldest listed change as unlisted when the start state is unknown', () => {
+    const segments = uptimeSegments(
+      { stateAtSince: null, events: [{ from: 'offline', to: 'online', at: at(23) }] },
+      since,
+      now,
+    );
+    expect(segments).toEqual([
+      { state: 'unlisted', start: 0, end: 23 * H },
+      { state: 'online', start: 23 * H, end: now },
+    ]);
+    expect(onlinePercent(segments)).toBe(100);
+    expect(uptimeSegments({ events: [] }, now, now)).toEqual([]);
+    expect(onlinePercent([{ state: 'unknown', start: 0, end: now }])).toBeNull();
   });
 });

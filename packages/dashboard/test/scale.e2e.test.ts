@@ -251,6 +251,50 @@ describe.skipIf(!hasBrowser)('dashboard with 10,000 devices', { timeout: 180_000
     await screenshot(page, 'scale-02-live');
   });
 
+  it("draws a device's last 24 hours as a strip, on desktop and phone", async () => {
+    // dev-00007 is offline now; give it a day of history straight in the database.
+    const kysely = server.database.db.kysely;
+    const device = await kysely
+      .selectFrom('device')
+      .select('id')
+      .where('uuid', '=', seeded.offlineUuid)
+      .executeTakeFirstOrThrow();
+    const H = 3_600_000;
+    const now = Date.now();
+    const changes: [string, string, number][] = [
+      ['unknown', 'online', now - 30 * H],
+      ['online', 'timeout', now - 10 * H],
+      ['timeout', 'offline', now - 10 * H + 15_000],
+      ['offline', 'online', now - 8 * H],
+      ['online', 'timeout', now - 1 * H],
+      ['timeout', 'offline', now - 1 * H + 15_000],
+    ];
+    await kysely
+      .insertInto('device_status_event')
+      .values(changes.map(([from, to, at]) => ({ device: device.id, from_state: from, to_state: to, at })))
+      .execute();
+
+    const page = await signedIn();
+    await page.goto(`/devices/${seeded.offlineUuid}`);
+    const strip = page.locator('svg[data-uptime] rect');
+    await eventually(() =>
+      strip.evaluateAll((rects) => rects.map((r) => r.getAttribute('data-state'))),
+    ).toEqual(['online', 'timeout', 'offline', 'online', 'timeout', 'offline']);
+    // 21 of the 24 hours online (the window moves on while the page is open: 87.4 % or 87.5 %).
+    expect(await page.locator('[data-uptime-summary]').textContent()).toMatch(
+      /^Online 87\.[45]% of the last 24 hours, offline 2 h 5\d min, timed out 30 s\.$/,
+    );
+    const widths = await strip.evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('width'))));
+    expect(widths[0]).toBeCloseTo((14 / 24) * 1000, 0);
+    await screenshot(page, 'scale-06-uptime');
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const box = await page.locator('svg[data-uptime]').boundingBox();
+    expect(box && box.x + box.width).toBeLessThanOrEqual(390);
+    expect(box?.width).toBeGreaterThan(300);
+    await page.screenshot({ path: `${SCREENSHOTS}scale-07-uptime-phone.png` });
+  });
+
   it('fits a 390 px phone: one row of navigation, cards instead of a table, nothing off-screen', async () => {
     const page = await signedIn();
     await page.setViewportSize({ width: 390, height: 844 });

@@ -12,5 +12,4 @@ export {
   hexEncode,
   timingSafeEqual,
 } from './encoding.js';
-export { isPromiseLike, type MaybePromise, whenReady } from './maybe-promise.js';
 export * from './signatures/index.js';

@@ -1,7 +1,7 @@
 import { createHmac, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkSignature, createMessageSignature } from '../src/signatures/message.js';
-import { checkRequestSignature, signRequest, verifyRequestSignature } from '../src/signatures/profile.js';
+import { signRequest, verifyRequestSignature } from '../src/signatures/profile.js';
 import { selectSignature } from '../src/signatures/signature-headers.js';
 import type { NativeVerificationKey, ReceivedRequest, SignatureParams } from '../src/signatures/types.js';
 import { fromBase64, utf8 } from './load-vectors.js';
@@ -60,64 +60,6 @@ describe.each(vectors.cases)('Mooring vector: $name', (c) => {
       replayWindowEndsAt: Math.min(c.created + 300, c.expires ?? Number.POSITIVE_INFINITY) * 1000,
     });
     expect(calls).toEqual([[c.keyId, c.alg]]);
-  });
-});
-
-describe('checkRequestSignature', () => {
-  const c = caseNamed('hmac-sha256 GET');
-  const options = { now: c.verifyAt, ...SKEW };
-  // A node:crypto HMAC, as a server holds it: verifies synchronously.
-  const native: NativeVerificationKey = {
-    alg: 'hmac-sha256',
-    verify: (data, signature) => createHmac('sha256', hmacSecret).update(data).digest().equals(signature),
-  };
-
-  it('answers without a promise when the key and its check are synchronous', () => {
-    const r = checkRequestSignature(received(c), () => native, options);
-    expect(r).not.toBeInstanceOf(Promise);
-    expect(r).toMatchObject({ ok: true, keyId: c.keyId, nonce: c.nonce, alg: 'hmac-sha256' });
-  });
-
-  it('answers the same through a promise when the key is looked up asynchronously', async () => {
-    const r = checkRequestSignature(received(c), async () => native, options);
-    expect(r).toBeInstanceOf(Promise);
-    expect(await r).toEqual(checkRequestSignature(received(c), () => native, options));
-  });
-
-  it('waits for any thenable a resolver returns, not only a native promise', async () => {
-    const thenable: PromiseLike<NativeVerificationKey> = {
-      // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a Promise is the point
-      then: (resolve) => Promise.resolve(native).then(resolve),
-    };
-    const r = checkRequestSignature(received(c), () => thenable, options);
-    expect(await r).toMatchObject({ ok: true, keyId: c.keyId, nonce: c.nonce });
-  });
-
-  it('checks the Content-Digest before it looks the key up', async () => {
-    const post = caseNamed('hmac-sha256 POST');
-    const { resolve, calls } = resolver();
-    const tampered = { ...received(post), body: utf8('{"tampered":true}') };
-    expect(await checkRequestSignature(tampered, resolve, { now: post.verifyAt, ...SKEW })).toEqual({
-      ok: false,
-      reason: 'digest_mismatch',
-    });
-    expect(calls).toEqual([]);
-    expect(
-      await checkRequestSignature(received(post), resolve, { now: post.verifyAt, ...SKEW }),
-    ).toMatchObject({ ok: true });
-    expect(calls).toHaveLength(1);
-  });
-
-  it('refuses a wrong signature and an unknown key synchronously as well', () => {
-    const wrong: NativeVerificationKey = { alg: 'hmac-sha256', verify: () => false };
-    expect(checkRequestSignature(received(c), () => wrong, options)).toEqual({
-      ok: false,
-      reason: 'bad_signature',
-    });
-    expect(checkRequestSignature(received(c), () => null, options)).toEqual({
-      ok: false,
-      reason: 'unknown_key',
-    });
   });
 });
 
@@ -250,15 +192,14 @@ describe('verifyRequestSignature profile rules', () => {
     verify: (data, signature) => createHmac('sha256', hmacSecret).update(data).digest().equals(signature),
   };
 
-  it('checks a native key that verifies synchronously without a promise, and refuses a wrong MAC', () => {
+  it('checks a native key that verifies synchronously, and refuses a wrong MAC', async () => {
     const selected = selectSignature(base);
     if (!selected.ok) throw new Error('vector does not parse');
-    expect(checkSignature(base, selected.value, nativeHmac)).toBe('ok');
+    expect(await checkSignature(base, selected.value, nativeHmac)).toBe('ok');
     const wrong: NativeVerificationKey = { alg: 'hmac-sha256', verify: () => false };
-    expect(checkSignature(base, selected.value, wrong)).toBe('bad_signature');
-    // A WebCrypto key still answers with a promise of the same verdict.
-    const viaWebCrypto = checkSignature(base, selected.value, { alg: 'hmac-sha256', secret: hmacSecret });
-    expect(viaWebCrypto).toBeInstanceOf(Promise);
+    expect(await checkSignature(base, selected.value, wrong)).toBe('bad_signature');
+    // A WebCrypto key gives the same verdict.
+    expect(await checkSignature(base, selected.value, { alg: 'hmac-sha256', secret: hmacSecret })).toBe('ok');
   });
 
   it('accepts a resolver that answers synchronously (a key cache hit)', async () => {
@@ -270,6 +211,30 @@ describe('verifyRequestSignature profile rules', () => {
     const r = await verifyRequestSignature(base, sync, { now, ...SKEW });
     expect(r.ok).toBe(true);
     expect(seen).toEqual([c.keyId]);
+  });
+
+  it('waits for any thenable a resolver returns, not only a native promise', async () => {
+    const thenable: PromiseLike<NativeVerificationKey> = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a Promise is the point
+      then: (resolve) => Promise.resolve(nativeHmac).then(resolve),
+    };
+    const r = await verifyRequestSignature(base, () => thenable, { now, ...SKEW });
+    expect(r).toMatchObject({ ok: true, keyId: c.keyId, nonce: c.nonce });
+  });
+
+  it('checks the Content-Digest before it looks the key up', async () => {
+    const post = caseNamed('hmac-sha256 POST');
+    const { resolve, calls } = resolver();
+    const tampered = { ...received(post), body: utf8('{"tampered":true}') };
+    expect(await verifyRequestSignature(tampered, resolve, { now: post.verifyAt, ...SKEW })).toEqual({
+      ok: false,
+      reason: 'digest_mismatch',
+    });
+    expect(calls).toEqual([]);
+    expect(
+      await verifyRequestSignature(received(post), resolve, { now: post.verifyAt, ...SKEW }),
+    ).toMatchObject({ ok: true });
+    expect(calls).toHaveLength(1);
   });
 
   it('finds the signature headers whatever the case of their names', async () => {

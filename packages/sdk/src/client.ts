@@ -1,6 +1,7 @@
 import type { MooringError } from './errors.js';
 import { AdminResource, AuditResource } from './resources/admin.js';
 import { AccountResource, AuthResource, SessionsResource } from './resources/auth.js';
+import { ConfigResource } from './resources/config.js';
 import { DevicesResource } from './resources/devices.js';
 import { EnvResource } from './resources/env.js';
 import { EventsResource } from './resources/events.js';
@@ -63,6 +64,8 @@ export class MooringClient {
   readonly fleets: FleetsResource;
   readonly devices: DevicesResource;
   readonly env: EnvResource;
+  /** Configuration variables, the poll interval among them. */
+  readonly config: ConfigResource;
   /** The event log: feed pages and a live, self-resuming stream (docs/events.md). */
   readonly events: EventsResource;
   /** Webhook endpoints, their delivery log and redelivery (organization administrators). */
@@ -114,6 +117,7 @@ export class MooringClient {
     this.fleets = new FleetsResource(this.#http);
     this.devices = new DevicesResource(this.#http);
     this.env = new EnvResource(this.#http);
+    this.config = new ConfigResource(this.#http);
     this.events = new EventsResource(this.#http);
     this.webhooks = new WebhooksResource(this.#http);
     this.audit = new AuditResource(this.#http);

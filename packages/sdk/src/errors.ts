@@ -1,3 +1,5 @@
+import type { ErrorCode } from '@mooring/protocol/contract';
+
 /** Stable error codes: branch on these, never on messages. */
 export type MooringErrorCode =
   | 'Unauthorized'
@@ -14,8 +16,8 @@ export interface MooringErrorDetails {
   readonly status?: number;
   readonly retryAfterSeconds?: number;
   readonly requestId?: string;
-  /** The server's own code (`odata_syntax`, `conflict`, …) when it sent one. */
-  readonly serverCode?: string;
+  /** The server's own code (`odata_syntax`, `conflict`, …) when it sent one the SDK knows. */
+  readonly serverCode?: ErrorCode;
   readonly serverMessage?: string;
   readonly cause?: unknown;
 }
@@ -39,7 +41,8 @@ export class MooringError extends Error {
   /** Seconds to wait before retrying, from `Retry-After` (RateLimited, and 503 Unavailable). */
   readonly retryAfterSeconds: number | undefined;
   readonly requestId: string | undefined;
-  readonly serverCode: string | undefined;
+  /** The server's code from the contract's registry (Mooring endpoints' error bodies). */
+  readonly serverCode: ErrorCode | undefined;
   /** The message the server sent (`''` when its body had none, as for the uniform 401). */
   readonly serverMessage: string | undefined;
 
@@ -64,7 +67,39 @@ export function isMooringError(error: unknown, code?: MooringErrorCode): error i
   return error instanceof MooringError && (code === undefined || error.code === code);
 }
 
-/** HTTP status → stable code. */
+/**
+ * The server's error codes (the contract's `ERROR_CODES`) → the SDK's. `satisfies` makes a code
+ * added to the contract a compile error here until it is mapped; each maps as its status does.
+ */
+export const CODE_CLASSES = {
+  bad_request: 'Validation',
+  validation: 'Validation',
+  odata_syntax: 'Validation',
+  odata_unknown: 'Validation',
+  query_too_expensive: 'Validation',
+  invalid_json: 'Validation',
+  ambiguous_credentials: 'Validation',
+  unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
+  not_found: 'NotFound',
+  method_not_allowed: 'Validation',
+  conflict: 'Conflict',
+  payload_too_large: 'Validation',
+  uri_too_long: 'Validation',
+  unsupported_media_type: 'Validation',
+  rate_limited: 'RateLimited',
+  header_too_large: 'Validation',
+  internal: 'Server',
+  unavailable: 'Server',
+  query_timeout: 'Server',
+} as const satisfies Record<ErrorCode, MooringErrorCode>;
+
+/** True for a code of the contract's registry (a newer server may send one this SDK does not know). */
+export function isServerCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(CODE_CLASSES, value);
+}
+
+/** HTTP status → stable code (balena-format answers carry no code of their own). */
 export function codeForStatus(status: number): MooringErrorCode {
   if (status === 401) return 'Unauthorized';
   if (status === 403) return 'Forbidden';
@@ -106,17 +141,16 @@ export function errorFromResponse(
   retryAfter: string | null,
   nowMs: number,
 ): MooringError {
-  const code = codeForStatus(status);
   let message = '';
   let requestId: string | undefined;
-  let serverCode: string | undefined;
+  let serverCode: ErrorCode | undefined;
   if (bodyText !== '') {
     try {
       const parsed: unknown = JSON.parse(bodyText);
       if (typeof parsed === 'string') message = parsed;
       else if (isEnvelope(parsed)) {
         message = typeof parsed.error.message === 'string' ? parsed.error.message : '';
-        serverCode = typeof parsed.error.code === 'string' ? parsed.error.code : undefined;
+        serverCode = isServerCode(parsed.error.code) ? parsed.error.code : undefined;
         requestId = typeof parsed.error.requestId === 'string' ? parsed.error.requestId : undefined;
       }
     } catch {
@@ -124,6 +158,7 @@ export function errorFromResponse(
       message = bodyText.slice(0, 200);
     }
   }
+  const code = serverCode === undefined ? codeForStatus(status) : CODE_CLASSES[serverCode];
   // A 5xx message is never the server's internals, but proxies may say anything: keep ours.
   const text = message !== '' && status < 500 ? message : DEFAULT_MESSAGES[code];
   return new MooringError(code, text, {

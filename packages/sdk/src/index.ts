@@ -5,6 +5,7 @@
 export { MooringClient, type MooringClientOptions } from './client.js';
 export { isMooringError, MooringError, type MooringErrorCode } from './errors.js';
 export { keyPath, type ODataOptions, odataQuery, odataString } from './odata-query.js';
+export { POLL_INTERVAL_VAR } from './resources/config.js';
 export {
   type DevicePage,
   type DevicePageOptions,

@@ -1,21 +1,15 @@
-/** Public data types of the SDK: camelCase views over the server's answers. */
+/**
+ * Public data types of the SDK. Answers the server sends as they are come from the wire contract
+ * (`@mooring/protocol/contract`, the `Static` types of the schemas the server validates and documents
+ * with), so they cannot drift from the server; the others are camelCase views over its answers.
+ */
+import type * as contract from '@mooring/protocol/contract';
 
-export type Actor =
-  | { id: number; actorType: 'user'; actorTypeId: number; username: string; email: string | null }
-  | { id: number; actorType: 'application'; actorTypeId: number; slug: string }
-  | { id: number; actorType: 'device'; actorTypeId: number; uuid: string };
+/** The calling user, fleet (provisioning key) or device (`GET /actor/v1/whoami`). */
+export type Actor = contract.Actor;
 
-export interface Session {
-  readonly id: string;
-  readonly createdAt: string;
-  readonly authenticatedAt: string;
-  readonly expiresAt: string;
-  readonly lastRefreshedAt: string;
-  readonly userAgent: string | null;
-  readonly ipAddress: string | null;
-  /** The session this client is using. */
-  readonly current: boolean;
-}
+/** One of my sessions; `current` is the one this client is using. */
+export type Session = contract.Session;
 
 export type ApiKeyKind = 'user' | 'provisioning' | 'device';
 export type ApiKeyStatus = 'active' | 'expired' | 'expiring-soon';
@@ -41,6 +35,9 @@ export interface ApiKeyInfo {
   readonly requiresSignature: boolean;
   readonly signingAlg: string | null;
 }
+
+/** `keys.usage()`: requests per UTC day (`YYYY-MM-DD`, oldest first, today last) and the last use. */
+export type KeyUsage = contract.KeyUsage;
 
 export interface CreatedKey {
   /** The secret: shown once, store it now. */
@@ -88,7 +85,7 @@ export interface Fleet {
   readonly onlineCount: number;
 }
 
-export type HeartbeatState = 'online' | 'offline' | 'timeout' | 'unknown';
+export type HeartbeatState = contract.HeartbeatState;
 
 export interface Device {
   readonly id: number;
@@ -126,23 +123,20 @@ export interface DeviceStatusHistory {
   }[];
   /** How soon this device is reported if it goes silent, and which setting decides it. */
   readonly detection: DeviceDetection;
+  /** With `since`: the window start (ISO), echoed. */
+  readonly since?: string;
+  /**
+   * With `since`: the state at the window start, to draw the window from start to now. `null` when
+   * the window holds more changes than `limit` (only the newest are listed then).
+   */
+  readonly stateAtSince?: HeartbeatState | null;
 }
 
-/** A device's detection latency (docs/events.md, "Detection latency"). */
-export interface DeviceDetection {
-  /** The poll interval in force (ms): the device polls at it, the heartbeat times out after 1.5 ×. */
-  readonly pollIntervalMs: number;
-  /** `device` or `fleet`: a `BALENA_SUPERVISOR_POLL_INTERVAL` config variable; else the server default. */
-  readonly source: 'device' | 'fleet' | 'default';
-  /** The configured value before the server's floor, when a variable sets one. */
-  readonly configuredMs: number | null;
-  /** The server's floor, and whether it raised the configured value. */
-  readonly floorMs: number;
-  readonly floorApplied: boolean;
-  /** Worst case from the last poll to `timeout`, and to `offline`. */
-  readonly timeoutAfterMs: number;
-  readonly offlineAfterMs: number;
-}
+/**
+ * A device's detection latency (docs/events.md, "Detection latency"): the poll interval in force,
+ * where it comes from, the server's floor, and the worst case to `timeout` and to `offline`.
+ */
+export type DeviceDetection = contract.DeviceDetection;
 
 export interface EnvVar {
   readonly id: number;
@@ -153,61 +147,19 @@ export interface EnvVar {
 /** Whose variables: a fleet (id or slug) or a device (id or uuid). */
 export type EnvTarget = { readonly fleet: number | string } | { readonly device: number | string };
 
-export interface AuditEvent {
-  readonly id: number;
-  readonly at: string;
-  readonly type: string;
-  readonly ipAddress: string | null;
-  readonly details: unknown;
-}
+export type AuditEvent = contract.AuditEvent;
 
-export interface User {
-  readonly id: number;
-  readonly actor: number;
-  readonly username: string;
-  readonly email: string | null;
-  readonly isAdmin: boolean;
-  readonly createdAt: string;
-}
+export type User = contract.User;
 
-export interface Organization {
-  readonly id: number;
-  readonly name: string;
-  readonly handle: string;
-}
+export type Organization = contract.Organization;
 
-export type Role = 'administrator' | 'member';
+export type Role = contract.Role;
 
 /** Event types of the event log (docs/events.md). */
-export type MooringEventType =
-  | 'device.online'
-  | 'device.timeout'
-  | 'device.offline'
-  | 'device.registered'
-  | 'device.moved'
-  | 'device.deleted'
-  | 'api_key.expiring'
-  | 'api_key.expired'
-  | 'api_key.revoked';
+export type MooringEventType = contract.EventType;
 
-/** One event of the log, as the feed and the stream deliver it. */
-export interface MooringEvent {
-  /** The global cursor: resume after it. */
-  readonly id: number;
-  readonly type: MooringEventType;
-  /** When the change happened (ISO 8601). */
-  readonly at: string;
-  readonly organization: number | null;
-  readonly fleet: number | null;
-  readonly device: number | null;
-  readonly deviceUuid: string | null;
-  /** 1, 2, 3… per device, without gaps (device events). */
-  readonly deviceSeq: number | null;
-  readonly apiKey: number | null;
-  readonly previousStatus: string | null;
-  readonly status: string | null;
-  readonly data: Readonly<Record<string, unknown>> | null;
-}
+/** One event of the log, as the feed and the stream deliver it; `id` is the cursor to resume after. */
+export type MooringEvent = contract.MooringEvent;
 
 /** Which events: types (or `device.*`), one fleet. */
 export interface EventFilter {
@@ -215,8 +167,5 @@ export interface EventFilter {
   readonly fleet?: number;
 }
 
-export interface EventPage {
-  readonly events: readonly MooringEvent[];
-  /** Pass as `after` to continue. */
-  readonly next: number;
-}
+/** A page of the feed; pass `next` as `after` to continue. */
+export type EventPage = contract.EventPage;

@@ -20,7 +20,11 @@ function importGraph(entry: string): Map<string, string[]> {
     const file = pending.pop() as string;
     if (graph.has(file)) continue;
     const source = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-    const specifiers = [...source.matchAll(IMPORT)].map((m) => (m[1] ?? m[2]) as string);
+    // `import type` / `export type` are erased from the emitted code: not part of the run-time graph
+    // (this is how the SDK uses the contract's types without loading typebox in a browser).
+    const specifiers = [...source.matchAll(IMPORT)]
+      .filter((m) => !/^[\s;]*(?:import|export)\s+type\s/.test(m[0]))
+      .map((m) => (m[1] ?? m[2]) as string);
     graph.set(file, specifiers);
     for (const spec of specifiers) {
       if (spec.startsWith('.')) {
@@ -58,6 +62,15 @@ describe('browser path of @mooring/sdk', () => {
       }
     }
     expect(offending).toEqual([]);
+  });
+
+  it('uses the wire contract for types only, so typebox is not loaded at run time', () => {
+    const sdkSources = [...graph.keys()].filter((f) => f.includes('/sdk/src/'));
+    const typeImports = sdkSources.filter((f) =>
+      /import type [^;]*from '@mooring\/protocol\/contract'/.test(readFileSync(f, 'utf8')),
+    );
+    expect(typeImports.length).toBeGreaterThan(0);
+    expect([...graph.values()].flat()).not.toContain('@mooring/protocol/contract');
   });
 
   it('uses no Node-only globals (Buffer, process, require)', () => {

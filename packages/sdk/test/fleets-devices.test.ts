@@ -155,7 +155,61 @@ describe.each(dialects())('SDK fleets, devices, env vars and OData (%s)', (diale
       status: 'online',
       events: [{ from: 'unknown', to: 'online' }],
     });
+    expect(history).not.toHaveProperty('stateAtSince');
+    const changedAt = Date.parse(history.events[0]?.at ?? '');
+    const day = await admin.devices.statusHistory(uuid(40), { since: new Date(changedAt - 86_400_000) });
+    expect(day).toMatchObject({
+      since: new Date(changedAt - 86_400_000).toISOString(),
+      stateAtSince: 'unknown',
+      events: [{ from: 'unknown', to: 'online' }],
+    });
+    const later = await admin.devices.statusHistory(uuid(40), {
+      since: new Date(changedAt + 1).toISOString(),
+    });
+    expect(later).toMatchObject({ stateAtSince: 'online', events: [] });
+    expect(await rejection(admin.devices.statusHistory(uuid(40), { since: 'yesterday' }))).toMatchObject({
+      code: 'Validation',
+    });
     expect(await rejection(admin.devices.statusHistory(uuid(98)))).toMatchObject({ code: 'NotFound' });
+  });
+
+  it('config variables and the poll interval, and the detection time they give a fleet and a device', async () => {
+    const fleet = await admin.fleets.create({
+      name: 'tuned',
+      deviceType: 'generic-amd64',
+      organization: 'admin',
+    });
+    await addDevice(fleet.id, 50);
+    const defaults = await admin.fleets.detection('admin/tuned');
+    expect(defaults).toMatchObject({ source: 'default', configuredMs: null });
+    expect(await admin.config.pollInterval({ fleet: fleet.id })).toBeNull();
+
+    await admin.config.setPollInterval({ fleet: 'admin/tuned' }, defaults.floorMs * 3);
+    expect(await admin.config.pollInterval({ fleet: fleet.id })).toBe(defaults.floorMs * 3);
+    expect(await admin.fleets.detection(fleet.id)).toMatchObject({
+      source: 'fleet',
+      pollIntervalMs: defaults.floorMs * 3,
+      timeoutAfterMs: defaults.floorMs * 4.5,
+    });
+    await admin.config.setPollInterval({ device: uuid(50) }, defaults.floorMs * 2);
+    expect((await admin.devices.statusHistory(uuid(50))).detection).toMatchObject({
+      source: 'device',
+      pollIntervalMs: defaults.floorMs * 2,
+    });
+    // Other configuration variables: the same list/set/remove as environment variables.
+    await admin.config.set({ fleet: fleet.id, name: 'BALENA_SUPERVISOR_LOCAL_MODE', value: '0' });
+    expect((await admin.config.list({ fleet: fleet.id })).map((v) => v.name)).toEqual([
+      'BALENA_SUPERVISOR_LOCAL_MODE',
+      'BALENA_SUPERVISOR_POLL_INTERVAL',
+    ]);
+    expect(await admin.env.list({ fleet: fleet.id })).toEqual([]);
+    await admin.config.remove({ fleet: fleet.id, name: 'BALENA_SUPERVISOR_LOCAL_MODE' });
+
+    await admin.config.setPollInterval({ fleet: fleet.id }, null);
+    await admin.config.setPollInterval({ fleet: fleet.id }, null); // nothing left to remove: no error
+    expect(await admin.fleets.detection(fleet.id)).toMatchObject({ source: 'default' });
+    await expect(admin.config.setPollInterval({ fleet: fleet.id }, 1.5)).rejects.toBeInstanceOf(TypeError);
+    expect(await rejection(admin.fleets.detection(999_999))).toMatchObject({ code: 'NotFound' });
   });
 
   it('lists, sets (create and update) and removes fleet and device variables', async () => {

@@ -82,6 +82,32 @@ describe.each(dialects())('SDK API keys and typed errors (%s)', (dialect) => {
     expect(bad).toMatchObject({ code: 'Validation', status: 400 });
   });
 
+  it("reads a key's usage per UTC day; another user's key is NotFound, a bad window Validation", async () => {
+    const { key, id } = await admin.keys.create({ name: 'used', expiryDate: null });
+    const user = s.client({ apiKey: key });
+    for (let i = 0; i < 3; i++) await user.auth.whoami();
+    await s.t.app.mooring.usage.flush();
+    const usage = await admin.keys.usage(id ?? 0, { days: 7 });
+    expect(usage.days).toHaveLength(7);
+    expect(usage.days.at(-1)).toEqual({
+      day: new Date(s.t.clock.now()).toISOString().slice(0, 10),
+      requests: 3,
+    });
+    expect(usage).toMatchObject({ keyId: id, total: 3, lastUsedAt: new Date(s.t.clock.now()).toISOString() });
+    expect((await admin.keys.usage(id ?? 0)).days).toHaveLength(30);
+    expect(await rejection(admin.keys.usage(id ?? 0, { days: 91 }))).toMatchObject({
+      code: 'Validation',
+      status: 400,
+    });
+
+    const username = `usage-${Date.now()}`;
+    const password = 'another-long-enough-password';
+    await admin.admin.users.create({ username, password });
+    const other = s.client();
+    await other.auth.login(username, password);
+    expect(await rejection(other.keys.usage(id ?? 0))).toMatchObject({ code: 'NotFound', status: 404 });
+  });
+
   it('revokes a key: it is refused at once with Unauthorized', async () => {
     const { key, id } = await admin.keys.create({ name: 'short-lived', expiryDate: null });
     const user = s.client({ apiKey: key });

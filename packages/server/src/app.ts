@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifySchema,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
+import { registerAdminRoutes } from './admin/admin.routes.js';
 import { registerApiKeyRoutes } from './api-keys/api-keys.routes.js';
+import { checkKeyUpdate } from './api-keys/key-updates.js';
+import { KeyVerifier } from './api-keys/key-verifier.js';
+import { SigningKeys } from './api-keys/signing-keys.js';
+import { registerKeyUsageRoutes } from './api-keys/usage.routes.js';
 import { UsageTracker } from './api-keys/usage-tracker.js';
-import { registerAuthRoutes } from './auth/auth.routes.js';
 import { registerAuthentication } from './auth/authenticate.js';
-import { Authenticator } from './auth/authenticator.js';
 import { CredentialCache } from './auth/credential-cache.js';
 import { parseQuery } from './auth/credential-params.js';
+import { CredentialVerifiers } from './auth/credential-verifier.js';
 import { InvalidationBus } from './auth/invalidation-bus.js';
-import type { LoginLimiters } from './auth/login.service.js';
-import { createLoginLimiters } from './auth/password-attempts.js';
 import { createThrottles, registerThrottling } from './auth/throttle.js';
 import type { Clock } from './config/clock.js';
 import type { Config } from './config/config.js';
@@ -19,22 +26,27 @@ import type { AppContext } from './context.js';
 import { registerDashboard } from './dashboard/dashboard.routes.js';
 import type { Database } from './db/database.js';
 import { registerDeviceRoutes } from './devices/devices.routes.js';
+import { registerFleetDetectionRoute } from './devices/fleet-detection.routes.js';
 import { AppError } from './errors/app-error.js';
-import { sendError } from './errors/handler.js';
 import { registerEventRoutes } from './events/events.routes.js';
 import { EventNotifier } from './events/notifier.js';
+import { sendError } from './http/error-handler.js';
+import { registerGracefulClose } from './http/graceful-close.js';
 import { hardeningOptions, registerHardening } from './http/hardening.js';
 import { lazyRequestLogger } from './http/logger.js';
 import { registerODataRoutes } from './odata/odata.routes.js';
 import { ODataService } from './odata/odata.service.js';
+import { ReadTags } from './odata/read-tags.js';
 import { registerOpenApi } from './openapi/openapi.js';
 import { Readiness, registerHealthRoutes } from './ops/health.js';
 import { Metrics } from './ops/metrics.js';
 import { metricsEnabled, registerMetricsRoute } from './ops/metrics-endpoint.js';
 import { registerMembershipRoutes } from './organizations/membership.routes.js';
+import { registerAuthRoutes } from './sessions/auth.routes.js';
+import { SessionVerifier } from './sessions/session-verifier.js';
 import { registerSessionRoutes } from './sessions/sessions.routes.js';
-import { registerSignedRequests } from './signatures/index.js';
-import { registerAdminRoutes } from './users/admin.routes.js';
+import { createSignedRequests } from './signatures/signed-requests.js';
+import { createLoginLimiters, type LoginLimiters } from './users/password-attempts.js';
 import { registerWebhookRoutes } from './webhooks/webhooks.routes.js';
 
 declare module 'fastify' {
@@ -46,8 +58,15 @@ declare module 'fastify' {
       ctx: AppContext;
       /** The `/v7` service (its read planner and plan cache). */
       odata: ODataService;
-      /** Every registered route (method, url): the security matrix checks it covers them all. */
-      routes: readonly { readonly method: string; readonly url: string }[];
+      /**
+       * Every registered route (method, url) and its schema: the security matrix checks it covers them
+       * all, the contract drift test that each schema is the contract's.
+       */
+      routes: readonly {
+        readonly method: string;
+        readonly url: string;
+        readonly schema: FastifySchema | undefined;
+      }[];
       /** `/metrics` (ops/metrics.ts); undefined unless a metrics token or port is configured. */
       metrics: Metrics | undefined;
       readiness: Readiness;
@@ -112,9 +131,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(null, payload);
   });
 
-  const routes: { method: string; url: string }[] = [];
+  const routes: { method: string; url: string; schema: FastifySchema | undefined }[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, schema: route.schema });
   });
   // Before any route: each route gets its own response hook (ops/metrics.ts).
   const metrics = metricsEnabled(deps.config.metrics)
@@ -123,17 +142,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   metrics?.watchRoutes(app);
   const readiness = new Readiness(deps.db, deps.logger);
   registerHardening(app, deps.config);
+  registerGracefulClose(app);
   registerThrottling(app, createThrottles(deps.config.rateLimit, deps.clock));
-  registerAuthentication(app, new Authenticator(ctx, cache, usage));
-  registerSignedRequests(app, ctx, cache, usage);
+  // The credential kinds the one authentication hook accepts (auth/credential-verifier.ts).
+  const verifiers = new CredentialVerifiers()
+    .addBearer(new SessionVerifier(ctx, cache))
+    .addBearer(new KeyVerifier(ctx, cache))
+    .addRequest(createSignedRequests(app, ctx, new SigningKeys(ctx, cache)));
+  registerAuthentication(app, {
+    verifiers,
+    usage,
+    freshLogin: { now: () => deps.clock.now(), seconds: deps.config.freshAuthSeconds },
+  });
   await bus.start();
   usage.start();
   app.addHook('onClose', async () => {
     await usage.stop();
     await bus.close();
   });
-  const odata = new ODataService(ctx);
+  // Resource hooks reach the key policy through this, so resources/ does not import api-keys/.
+  const odata = new ODataService(ctx, {
+    invalidateCredentials: () => ctx.invalidateCredentials(),
+    checkKeyUpdate: (db, ids, values, principal) => checkKeyUpdate(ctx, db, ids, values, principal),
+  });
   app.addHook('onClose', () => odata.close());
+  const tags = new ReadTags(deps.db, odata.reads);
+  await tags.start();
+  app.addHook('onClose', async () => tags.close());
   app.decorate('mooring', { cache, usage, ctx, odata, routes, metrics, readiness });
 
   // One budget per password for /login_, the password change and re-authentication.
@@ -150,10 +185,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSessionRoutes(app, ctx, limiters);
   registerAdminRoutes(app, ctx);
   registerMembershipRoutes(app, ctx);
-  registerODataRoutes(app, odata);
+  registerODataRoutes(app, odata, tags);
   registerApiKeyRoutes(app, ctx);
+  registerKeyUsageRoutes(app, ctx);
   // Registration, state endpoints and the heartbeat flusher/sweeper (stopped, with a last flush, on close).
   registerDeviceRoutes(app, ctx);
+  registerFleetDetectionRoute(app, ctx);
   // The event log's feed and stream, their wake-ups and maintenance (docs/events.md).
   await notifier.start();
   app.addHook('onClose', () => notifier.close());

@@ -16,8 +16,8 @@ import { holdUncertainDeadlines } from './devices/heartbeat-recovery.js';
 import { resolveLogFormat } from './http/log-format.js';
 import { createLogger } from './http/logger.js';
 import { startMetricsListener } from './ops/metrics-endpoint.js';
+import { type PasswordResetResult, resetPassword } from './sessions/password-reset.js';
 import { ALIVE_INTERVAL_MS, prepareStorage, StorageError } from './storage/data-dir.js';
-import { type PasswordResetResult, resetPassword } from './users/password-reset.js';
 import { releaseEveryLease } from './webhooks/webhooks.repository.js';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -2,7 +2,7 @@ import type { Device, HeartbeatState } from '@mooring/sdk';
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../context.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { formatTime, orDash } from '../output.js';
+import { formatDuration, formatTime, orDash } from '../output.js';
 import { parseDuration, parseFleetRef } from '../parse.js';
 import type { Runner } from '../program.js';
 import { confirm } from '../prompt.js';
@@ -12,7 +12,7 @@ import { resolveDevice } from './device-ref.js';
 
 const STATES: readonly HeartbeatState[] = ['online', 'offline', 'timeout', 'unknown'];
 
-/** `device list|show|rm|online|wait-online`. */
+/** `device list|show|history|rm|online|wait-online`. */
 export function registerDeviceCommands(program: Command, runner: Runner): void {
   const device = program.command('device').description('devices and their online status');
 
@@ -28,6 +28,15 @@ export function registerDeviceCommands(program: Command, runner: Runner): void {
     .description('show one device')
     .argument('<uuid>', 'device UUID (or an unambiguous prefix of at least 7 digits) or id')
     .action(runner.action(showDevice));
+
+  device
+    .command('history')
+    .description(
+      'status changes (online, timeout, offline) of a device, newest first, with how long each lasted',
+    )
+    .argument('<uuid>', 'device UUID, prefix or id')
+    .option('--since <duration>', 'how far back, e.g. 24h, 7d', '24h')
+    .action(runner.action(deviceHistory));
 
   device
     .command('rm')
@@ -106,6 +115,48 @@ function deviceDetails(d: Device): [string, string][] {
     ['Created', formatTime(d.createdAt)],
     ['Note', orDash(d.note)],
   ];
+}
+
+async function deviceHistory(
+  ctx: CommandContext,
+  ref: string,
+  options: { since: string },
+): Promise<undefined> {
+  const seconds = parseDuration(options.since, '--since');
+  const client = await ctx.client();
+  const device = await client.devices.get(await resolveDevice(client, ref));
+  const now = Date.now();
+  const history = await client.devices.statusHistory(device.uuid, {
+    since: new Date(now - seconds * 1000),
+    limit: 1000,
+  });
+  if (ctx.json) {
+    ctx.out.printJson(history);
+    return undefined;
+  }
+  const rows = history.events.map((e, i) => ({
+    ...e,
+    lasted: Date.parse(history.events[i - 1]?.at ?? new Date(now).toISOString()) - Date.parse(e.at),
+    current: i === 0,
+  }));
+  ctx.out.table(
+    rows,
+    [
+      { header: 'AT', value: (e) => formatTime(e.at) },
+      { header: 'FROM', value: (e) => e.from },
+      { header: 'TO', value: (e) => e.to },
+      { header: 'LASTED', value: (e) => `${formatDuration(e.lasted)}${e.current ? ' so far' : ''}` },
+    ],
+    `No status change in the last ${options.since}.`,
+  );
+  const start =
+    history.stateAtSince === null
+      ? `more than ${history.events.length} changes; the oldest are not listed`
+      : `${history.stateAtSince} at the start`;
+  ctx.out.note(
+    `${device.name} is ${history.status} now (${start}); last seen ${formatTime(history.lastHeartbeatAt, 'never')}.`,
+  );
+  return undefined;
 }
 
 async function removeDevice(

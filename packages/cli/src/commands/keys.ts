@@ -17,7 +17,7 @@ interface CreateOptions {
   headerOnly?: boolean;
 }
 
-/** `key create|list|rotate|revoke`. */
+/** `key create|list|usage|rotate|revoke`. */
 export function registerKeyCommands(program: Command, runner: Runner): void {
   const key = program.command('key').description('named API keys for scripts and integrations');
 
@@ -53,6 +53,13 @@ export function registerKeyCommands(program: Command, runner: Runner): void {
         .default('user'),
     )
     .action(runner.action(listKeys));
+
+  key
+    .command('usage')
+    .description('requests per UTC day and the last use of a key (counts reach the server every few seconds)')
+    .argument('<id-or-name>', 'the key')
+    .option('--days <n>', 'how many days back, today included (1 to 90)', '30')
+    .action(runner.action(keyUsage));
 
   key
     .command('rotate')
@@ -120,6 +127,31 @@ async function listKeys(
       { header: 'STATUS', value: (k) => k.status },
     ],
     'No API keys.',
+  );
+  return undefined;
+}
+
+async function keyUsage(ctx: CommandContext, ref: string, options: { days: string }): Promise<undefined> {
+  const days = Number(options.days);
+  if (!/^\d{1,2}$/.test(options.days.trim()) || days < 1 || days > 90) {
+    throw usageError(`--days "${options.days}" must be a whole number of days from 1 to 90`);
+  }
+  const client = await ctx.client();
+  const usage = await client.keys.usage(await resolveKeyId(client, ref), { days });
+  if (ctx.json) {
+    ctx.out.printJson(usage);
+    return undefined;
+  }
+  ctx.out.table(
+    usage.days,
+    [
+      { header: 'DAY (UTC)', value: (d) => d.day },
+      { header: 'REQUESTS', value: (d) => String(d.requests), align: 'right' },
+    ],
+    'No days.',
+  );
+  ctx.out.note(
+    `Key ${usage.keyId}: ${usage.total} request${usage.total === 1 ? '' : 's'} in ${days} day${days === 1 ? '' : 's'}; last used ${formatTime(usage.lastUsedAt, 'never')}.`,
   );
   return undefined;
 }

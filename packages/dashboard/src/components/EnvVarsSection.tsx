@@ -11,19 +11,42 @@ interface EnvVarsProps {
   readonly title: string;
   /** Names set at fleet level, marked when a device variable overrides them. */
   readonly inherited?: readonly EnvVar[];
+  /** Environment variables (default) or configuration variables (the supervisor's settings). */
+  readonly kind?: 'env' | 'config';
+  /** Changes when the variables were changed elsewhere on the page (read again). */
+  readonly version?: number;
 }
+
+/** What differs between the two kinds: the API and the words (two sections share a page). */
+const WORDS = {
+  env: { name: 'Name', value: 'Value', add: 'Add variable', empty: 'No variables.' },
+  config: {
+    name: 'Setting',
+    value: 'Setting value',
+    add: 'Add setting',
+    empty: 'No configuration variables.',
+  },
+} as const;
 
 // The edit field replaces the value in place: move the keyboard focus into it.
 const focusOnMount = (input: HTMLInputElement | null): void => input?.focus();
 
-/** Environment variables of a fleet or a device: list, add, edit in place, delete. */
-export function EnvVarsSection({ target, title, inherited }: EnvVarsProps): ReactElement {
+/** Environment (or configuration) variables of a fleet or a device: list, add, edit in place, delete. */
+export function EnvVarsSection({
+  target,
+  title,
+  inherited,
+  kind = 'env',
+  version = 0,
+}: EnvVarsProps): ReactElement {
   const client = useClient();
-  const key = 'fleet' in target ? `f${target.fleet}` : `d${target.device}`;
-  const vars = useAsync(() => client.env.list(target), [client, key]);
+  const api = kind === 'env' ? client.env : client.config;
+  const words = WORDS[kind];
+  const key = `${kind === 'env' ? '' : 'c'}${'fleet' in target ? `f${target.fleet}` : `d${target.device}`}`;
+  const vars = useAsync(() => api.list(target), [api, key, version]);
   const [editing, setEditing] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(undefined);
-  const headingId = `env-${key}`;
+  const headingId = `${kind}-${key}`;
 
   const act = async (action: () => Promise<unknown>): Promise<boolean> => {
     setError(undefined);
@@ -43,13 +66,13 @@ export function EnvVarsSection({ target, title, inherited }: EnvVarsProps): Reac
     const form = new FormData(formElement);
     const name = String(form.get('name') ?? '').trim();
     const value = String(form.get('value') ?? '');
-    if (await act(() => client.env.set({ ...target, name, value }))) formElement.reset();
+    if (await act(() => api.set({ ...target, name, value }))) formElement.reset();
   };
 
   const save = async (event: FormEvent<HTMLFormElement>, name: string): Promise<void> => {
     event.preventDefault();
     const value = String(new FormData(event.currentTarget).get('value') ?? '');
-    if (await act(() => client.env.set({ ...target, name, value }))) setEditing(null);
+    if (await act(() => api.set({ ...target, name, value }))) setEditing(null);
   };
 
   const own = new Set(vars.data?.map((v) => v.name));
@@ -79,7 +102,7 @@ export function EnvVarsSection({ target, title, inherited }: EnvVarsProps): Reac
                 </tr>
               ))}
             {vars.data?.map((v) => (
-              <tr key={v.name} data-env={v.name}>
+              <tr key={v.name} {...{ [`data-${kind}`]: v.name }}>
                 <td className="mono">{v.name}</td>
                 <td className="mono">
                   {editing === v.name ? (
@@ -118,7 +141,7 @@ export function EnvVarsSection({ target, title, inherited }: EnvVarsProps): Reac
                   <button
                     type="button"
                     className="danger small"
-                    onClick={() => void act(() => client.env.remove({ ...target, name: v.name }))}
+                    onClick={() => void act(() => api.remove({ ...target, name: v.name }))}
                     aria-label={`Delete ${v.name}`}
                   >
                     Delete
@@ -129,7 +152,7 @@ export function EnvVarsSection({ target, title, inherited }: EnvVarsProps): Reac
             {vars.data?.length === 0 && !inherited?.length && (
               <tr>
                 <td colSpan={3} className="muted">
-                  No variables.
+                  {words.empty}
                 </td>
               </tr>
             )}
@@ -142,7 +165,7 @@ export function EnvVarsSection({ target, title, inherited }: EnvVarsProps): Reac
         aria-label={`Add to ${title}`}
       >
         <div className="field">
-          <label htmlFor={`new-name-${key}`}>Name</label>
+          <label htmlFor={`new-name-${key}`}>{words.name}</label>
           <input
             id={`new-name-${key}`}
             name="name"
@@ -153,10 +176,10 @@ export function EnvVarsSection({ target, title, inherited }: EnvVarsProps): Reac
           />
         </div>
         <div className="field">
-          <label htmlFor={`new-value-${key}`}>Value</label>
+          <label htmlFor={`new-value-${key}`}>{words.value}</label>
           <input id={`new-value-${key}`} name="value" className="mono" />
         </div>
-        <button type="submit">Add variable</button>
+        <button type="submit">{words.add}</button>
       </form>
     </section>
   );

@@ -16,6 +16,7 @@ import { DeviceKeyDialog } from './devices/DeviceKeyDialog.tsx';
 import { DeviceKeys } from './devices/DeviceKeys.tsx';
 import { PollIntervalSection } from './devices/PollIntervalSection.tsx';
 import { StatusHistory } from './devices/StatusHistory.tsx';
+import { UptimeStrip } from './devices/UptimeStrip.tsx';
 
 export function DevicePage({ uuid }: { uuid: string }): ReactElement {
   const client = useClient();
@@ -110,6 +111,7 @@ export function DevicePage({ uuid }: { uuid: string }): ReactElement {
           <dd>{d.osVersion ?? '—'}</dd>
         </div>
       </dl>
+      <UptimeStrip uuid={d.uuid} version={version} now={now} />
       <StatusHistory uuid={d.uuid} version={version} now={now} />
       <EnvVarsSection
         target={{ device: d.id }}
@@ -120,6 +122,12 @@ export function DevicePage({ uuid }: { uuid: string }): ReactElement {
         target={{ device: d.id }}
         detection={detection.data}
         onChanged={() => setPollVersion((v) => v + 1)}
+      />
+      <EnvVarsSection
+        target={{ device: d.id }}
+        title="Device configuration variables"
+        kind="config"
+        version={pollVersion}
       />
       <DeviceKeys device={d} version={keysVersion} />
       {generating && (

@@ -17,6 +17,7 @@ export function FleetPage({ id, user }: { id: string; user: SignedInUser }): Rea
   const fleet = useAsync(() => client.fleets.get(/^\d+$/.test(id) ? Number(id) : id), [client, id]);
   const [provisioning, setProvisioning] = useState(false);
   const [dialog, setDialog] = useState<'rename' | 'delete' | null>(null);
+  const [configVersion, setConfigVersion] = useState(0);
 
   const f = fleet.data;
   // The device list starts with the fleet read, not after it (one round trip less to open a fleet):
@@ -72,8 +73,14 @@ export function FleetPage({ id, user }: { id: string; user: SignedInUser }): Rea
         <p className="muted">Default device type: {f.deviceType ?? 'any'}</p>
       </div>
       {list}
-      <PollIntervalSection target={{ fleet: f.id }} />
+      <PollIntervalSection target={{ fleet: f.id }} onChanged={() => setConfigVersion((v) => v + 1)} />
       <EnvVarsSection target={{ fleet: f.id }} title="Fleet environment variables" />
+      <EnvVarsSection
+        target={{ fleet: f.id }}
+        title="Fleet configuration variables"
+        kind="config"
+        version={configVersion}
+      />
       {dialog === 'rename' && (
         <RenameDialog
           title="Rename fleet"

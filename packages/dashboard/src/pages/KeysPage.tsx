@@ -9,9 +9,11 @@ import { useAsync } from '../lib/use-async.ts';
 import { CreateKeyDialog } from './keys/CreateKeyDialog.tsx';
 import { RevokeKeyDialog } from './keys/RevokeKeyDialog.tsx';
 import { RotateKeyDialog } from './keys/RotateKeyDialog.tsx';
+import { UsageDialog } from './keys/UsageDialog.tsx';
 
 type Open =
   | { kind: 'create' }
+  | { kind: 'usage'; key: ApiKeyInfo }
   | { kind: 'rotate'; key: ApiKeyInfo }
   | { kind: 'revoke'; key: ApiKeyInfo }
   | null;
@@ -91,6 +93,14 @@ export function KeysPage(): ReactElement {
                     <button
                       type="button"
                       className="secondary"
+                      onClick={() => setOpen({ kind: 'usage', key })}
+                      aria-label={`Usage of ${key.name ?? 'key'}`}
+                    >
+                      Usage
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary"
                       onClick={() => setOpen({ kind: 'rotate', key })}
                       disabled={key.status === 'expired'}
                       aria-label={`Rotate ${key.name ?? 'key'}`}
@@ -113,6 +123,7 @@ export function KeysPage(): ReactElement {
         </div>
       )}
       {open?.kind === 'create' && <CreateKeyDialog onClose={close} />}
+      {open?.kind === 'usage' && <UsageDialog apiKey={open.key} onClose={() => setOpen(null)} />}
       {open?.kind === 'rotate' && <RotateKeyDialog apiKey={open.key} onClose={close} />}
       {open?.kind === 'revoke' && <RevokeKeyDialog apiKey={open.key} onClose={close} />}
     </>

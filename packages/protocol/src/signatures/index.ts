@@ -9,7 +9,6 @@ export {
   verifyMessageSignature,
 } from './message.js';
 export {
-  checkRequestSignature,
   MAX_KEYID_LENGTH,
   MAX_NONCE_LENGTH,
   MIN_NONCE_LENGTH,

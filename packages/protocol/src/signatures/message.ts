@@ -3,7 +3,6 @@
  * rules. Building blocks for {@link signRequest} / {@link verifyRequestSignature} and for
  * checking the RFC's own test vectors.
  */
-import { whenReady } from '../maybe-promise.js';
 import { buildSignatureBase, signatureInputList } from './components.js';
 import { signBase, verifyBase } from './keys.js';
 import { serializeDictionary } from './sf-serialize.js';
@@ -97,23 +96,17 @@ export function coveredComponents(selected: SelectedSignature): string[] {
 
 export type SignatureCheck = 'ok' | 'malformed' | 'bad_signature';
 
-/**
- * Rebuilds the base from the received Signature-Input and checks the signature bytes: synchronously
- * when the key verifies synchronously, else a promise.
- */
-export function checkSignature(
+/** Rebuilds the base from the received Signature-Input and checks the signature bytes. */
+export async function checkSignature(
   request: SignableRequest,
   selected: SelectedSignature,
   key: VerificationKey,
-): SignatureCheck | Promise<SignatureCheck> {
+): Promise<SignatureCheck> {
   const base = buildSignatureBase(selected.input, request);
   // A covered field that is missing cannot match what the signer saw: same as a changed value.
   if (!base.ok) return base.why === 'absent' ? 'bad_signature' : 'malformed';
-  const verified = verifyBase(key, base.base, selected.signature);
-  return whenReady(verified, checkOf);
+  return (await verifyBase(key, base.base, selected.signature)) ? 'ok' : 'bad_signature';
 }
-
-const checkOf = (valid: boolean): SignatureCheck => (valid ? 'ok' : 'bad_signature');
 
 /**
  * Verifies one signature with a known key. It checks structure, `alg` (when present) and the

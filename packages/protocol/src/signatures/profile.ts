@@ -3,15 +3,8 @@
  * parameters it must carry, and how fresh it must be.
  */
 import { base64UrlEncode, toBytes } from '../encoding.js';
-import { type MaybePromise, whenReady } from '../maybe-promise.js';
 import { contentDigest, verifyContentDigest } from './digest.js';
-import {
-  checkSignature,
-  coveredComponents,
-  createMessageSignature,
-  readParams,
-  type SignatureCheck,
-} from './message.js';
+import { checkSignature, coveredComponents, createMessageSignature, readParams } from './message.js';
 import { joinedHeader, selectSignature } from './signature-headers.js';
 import {
   type OutgoingRequest,
@@ -158,23 +151,9 @@ const fail = (reason: SignatureFailureReason): Failure => ({ ok: false, reason }
 export async function verifyRequestSignature<K extends VerificationKey>(
   request: ReceivedRequest,
   /** May answer synchronously (a server's key cache hit) or with a promise (a database lookup). */
-  resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => MaybePromise<K | null>,
+  resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => K | null | PromiseLike<K | null>,
   options: VerifyRequestOptions,
 ): Promise<RequestVerification<K>> {
-  return checkRequestSignature(request, resolveKey, options);
-}
-
-/**
- * {@link verifyRequestSignature}, answering without a promise when nothing needs one: the key
- * resolves synchronously, no Content-Digest is present and the key verifies synchronously (HMAC).
- * A server's hot path: a promise per step costs a microtask turn and garbage on every request.
- * Throws what `resolveKey` throws, synchronously or as a rejection.
- */
-export function checkRequestSignature<K extends VerificationKey>(
-  request: ReceivedRequest,
-  resolveKey: (keyId: string, alg: SignatureAlgorithm | undefined) => MaybePromise<K | null>,
-  options: VerifyRequestOptions,
-): RequestVerification<K> | Promise<RequestVerification<K>> {
   if (
     !Number.isFinite(options.now) ||
     !Number.isFinite(options.maxSkewSeconds) ||
@@ -208,34 +187,30 @@ export function checkRequestSignature<K extends VerificationKey>(
   if (created * 1000 < options.now - skewMs) return fail('expired');
   if (expires !== undefined && options.now > expires * 1000) return fail('expired');
 
-  const verified = (result: SignatureCheck, key: K): RequestVerification<K> =>
-    result !== 'ok'
-      ? fail(result)
-      : {
-          ok: true,
-          keyId: keyid,
-          nonce,
-          created,
-          ...(expires === undefined ? {} : { expires }),
-          label: sig.label,
-          alg: key.alg,
-          key,
-          replayWindowEndsAt: Math.min(
-            (created + options.maxSkewSeconds) * 1000,
-            (expires ?? Number.POSITIVE_INFINITY) * 1000,
-          ),
-        };
-  const withKey = (key: K | null): RequestVerification<K> | Promise<RequestVerification<K>> => {
-    if (key === null) return fail('unknown_key');
-    if (declaredAlg !== undefined && declaredAlg !== key.alg) return fail('alg_mismatch');
-    return whenReady(checkSignature(request, sig, key), (result) => verified(result, key));
-  };
-  const lookUp = () => whenReady(resolveKey(keyid, declaredAlg), withKey);
   // Any Content-Digest present is checked, so dropping or swapping the body cannot go unnoticed;
   // before the key, like every check that depends only on what was sent.
   const digestHeader = joinedHeader(request.headers, 'content-digest');
-  if (digestHeader === undefined) return lookUp();
-  return verifyContentDigest(digestHeader, body).then((digest) =>
-    digest.ok ? lookUp() : fail(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch'),
-  );
+  if (digestHeader !== undefined) {
+    const digest = await verifyContentDigest(digestHeader, body);
+    if (!digest.ok) return fail(digest.reason === 'malformed' ? 'malformed' : 'digest_mismatch');
+  }
+  const key = await resolveKey(keyid, declaredAlg);
+  if (key === null) return fail('unknown_key');
+  if (declaredAlg !== undefined && declaredAlg !== key.alg) return fail('alg_mismatch');
+  const result = await checkSignature(request, sig, key);
+  if (result !== 'ok') return fail(result);
+  return {
+    ok: true,
+    keyId: keyid,
+    nonce,
+    created,
+    ...(expires === undefined ? {} : { expires }),
+    label: sig.label,
+    alg: key.alg,
+    key,
+    replayWindowEndsAt: Math.min(
+      (created + options.maxSkewSeconds) * 1000,
+      (expires ?? Number.POSITIVE_INFINITY) * 1000,
+    ),
+  };
 }

@@ -292,20 +292,30 @@ export class DevicesResource {
   }
 
   /**
-   * The device's heartbeat state changes, newest first (at most `limit`, default 100).
+   * The device's heartbeat state changes, newest first (at most `limit`, default 100, up to 1000).
+   * With `since` (a `Date` or ISO time), only the changes from then on, and `stateAtSince`: the
+   * state at that moment, so that a window (an uptime strip) can be drawn from start to now.
    *
    * @example
    * const { events } = await client.devices.statusHistory(uuid, { limit: 20 });
+   * const day = await client.devices.statusHistory(uuid, { since: new Date(Date.now() - 86_400_000), limit: 1000 });
+   * console.log(day.stateAtSince, day.events.length);
    */
-  async statusHistory(uuid: string, options: { limit?: number } = {}): Promise<DeviceStatusHistory> {
+  async statusHistory(
+    uuid: string,
+    options: { limit?: number; since?: Date | string } = {},
+  ): Promise<DeviceStatusHistory> {
+    const since = options.since instanceof Date ? options.since.toISOString() : options.since;
     const answer = await this.http.request<{
       uuid: string;
       api_heartbeat_state: HeartbeatState;
       last_heartbeat_at: string | null;
       events: DeviceStatusHistory['events'];
       detection: DeviceStatusHistory['detection'];
+      since?: string;
+      state_at_since?: HeartbeatState | null;
     }>('GET', `/mooring/v1/devices/${encodeURIComponent(uuid)}/status-history`, {
-      query: options.limit === undefined ? undefined : { limit: options.limit },
+      query: { limit: options.limit, since },
     });
     return {
       uuid: answer.uuid,
@@ -313,6 +323,8 @@ export class DevicesResource {
       lastHeartbeatAt: answer.last_heartbeat_at,
       events: answer.events,
       detection: answer.detection,
+      ...(answer.since === undefined ? {} : { since: answer.since }),
+      ...(answer.state_at_since === undefined ? {} : { stateAtSince: answer.state_at_since }),
     };
   }
 

@@ -3,15 +3,23 @@ import type { Transport } from '../transport.js';
 import type { EnvTarget, EnvVar } from '../types.js';
 import { notFound, resolveId } from './lookup.js';
 
+type Kind = 'environment' | 'config';
+
 interface Where {
-  readonly resource: 'application_environment_variable' | 'device_environment_variable';
+  readonly resource: `${'application' | 'device'}_${Kind}_variable`;
   readonly field: 'application' | 'device';
   readonly id: number;
 }
 
-/** Environment variables of fleets and devices. */
+/**
+ * Environment variables of fleets and devices (`client.env`); the same methods over configuration
+ * variables are `client.config`.
+ */
 export class EnvResource {
-  constructor(private readonly http: Transport) {}
+  constructor(
+    protected readonly http: Transport,
+    private readonly kind: Kind = 'environment',
+  ) {}
 
   /**
    * The variables of a fleet or of one device (the device's own, not inherited ones), by name.
@@ -74,11 +82,11 @@ export class EnvResource {
     if ('fleet' in target) {
       const fleet = typeof target.fleet === 'string' ? target.fleet.toLowerCase() : target.fleet;
       const id = await resolveId(this.http, 'application', 'slug', fleet);
-      return { resource: 'application_environment_variable', field: 'application', id };
+      return { resource: `application_${this.kind}_variable`, field: 'application', id };
     }
     if ('device' in target) {
       const id = await resolveId(this.http, 'device', 'uuid', target.device);
-      return { resource: 'device_environment_variable', field: 'device', id };
+      return { resource: `device_${this.kind}_variable`, field: 'device', id };
     }
     throw new TypeError('give { fleet } or { device }');
   }

@@ -1,6 +1,6 @@
 import { odataQuery } from '../odata-query.js';
 import type { Transport } from '../transport.js';
-import type { Fleet } from '../types.js';
+import type { DeviceDetection, Fleet } from '../types.js';
 import { notFound, pathFor, type Ref, refId, resolveId } from './lookup.js';
 
 interface FleetRow {
@@ -116,6 +116,19 @@ export class FleetsResource {
    */
   async remove(idOrSlug: number | string): Promise<void> {
     await this.http.request('DELETE', pathFor('application', 'slug', idOrSlug));
+  }
+
+  /**
+   * How soon a silent device of the fleet is reported, for devices without their own poll interval:
+   * the fleet's interval (or the server default) after the server's floor, × 1.5 for the timeout,
+   * plus the offline grace. `NotFound` for a fleet the caller cannot read.
+   *
+   * @example
+   * const { timeoutAfterMs, offlineAfterMs, source } = await client.fleets.detection('admin/thermostats');
+   */
+  async detection(idOrSlug: number | string): Promise<DeviceDetection> {
+    const id = await resolveId(this.http, 'application', 'slug', idOrSlug);
+    return this.http.request<DeviceDetection>('GET', `/mooring/v1/fleets/${id}/detection`);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { displayPrefix, parseApiKey } from '@mooring/protocol';
 import { keyPath, odataString } from '../odata-query.js';
 import type { Transport } from '../transport.js';
-import type { ApiKeyInfo, ApiKeyKind, ApiKeyStatus, CreatedKey, CreateKeyInput } from '../types.js';
+import type { ApiKeyInfo, ApiKeyKind, ApiKeyStatus, CreatedKey, CreateKeyInput, KeyUsage } from '../types.js';
 import { notFound } from './lookup.js';
 
 interface ApiKeyRow {
@@ -183,6 +183,21 @@ export class KeysResource {
     });
     if (found.d.length === 0) throw notFound('API key', id);
     await this.http.request('DELETE', keyPath('api_key', id));
+  }
+
+  /**
+   * Requests per UTC day for the last `days` days (1 … 90, default 30; today included and last) and
+   * the last use, for a key the caller can read (`NotFound` otherwise). The server counts requests
+   * in memory and writes them every few seconds, so the latest ones may not be in yet.
+   *
+   * @example
+   * const { days, lastUsedAt } = await client.keys.usage(12, { days: 7 });
+   * for (const d of days) console.log(d.day, d.requests);
+   */
+  async usage(id: number, options: { days?: number } = {}): Promise<KeyUsage> {
+    return this.http.request<KeyUsage>('GET', `/mooring/v1/keys/${encodeURIComponent(String(id))}/usage`, {
+      query: { days: options.days ?? 30 },
+    });
   }
 
   private async findId(key: string): Promise<number | undefined> {

@@ -1,79 +1,27 @@
+import type * as contract from '@mooring/protocol/contract';
 import type { Transport } from '../transport.js';
 
-/** A webhook endpoint (docs/events.md "Webhooks"). */
-export interface WebhookEndpoint {
-  readonly id: number;
-  readonly organization: number;
-  readonly url: string;
-  readonly description: string | null;
-  /** Event types it receives; null: all. */
-  readonly types: readonly string[] | null;
-  /** Fleets whose events it receives; null: every fleet of the organization. */
-  readonly fleets: readonly number[] | null;
-  readonly enabled: boolean;
-  /** `manual`, `gone` (the receiver answered 410) or `failing` (five days of failures). */
-  readonly disabledReason: string | null;
-  readonly disabledAt: string | null;
-  /** `whpk_…`: verifies the `v1a,` (Ed25519) signatures; see {@link verifyWebhook}. */
-  readonly publicKey: string;
-  readonly previousSecretExpiresAt: string | null;
-  readonly failingSince: string | null;
-  readonly createdAt: string;
-  readonly modifiedAt: string;
-}
+/** A webhook endpoint (docs/events.md "Webhooks"); `publicKey` verifies `v1a,` signatures ({@link verifyWebhook}). */
+export type WebhookEndpoint = contract.WebhookEndpoint;
 
 /** A new endpoint with its `whsec_` secret, which the server shows only this once. */
-export interface CreatedWebhookEndpoint extends WebhookEndpoint {
-  readonly secret: string;
-}
+export type CreatedWebhookEndpoint = contract.CreatedWebhookEndpoint;
 
-export interface CreateWebhookInput {
-  /** Organization id or handle. */
-  readonly organization: number | string;
-  readonly url: string;
-  readonly description?: string | null;
-  /** e.g. `['device.offline', 'device.online']` or `['device.*']`; default all. */
-  readonly types?: readonly string[] | null;
-  readonly fleets?: readonly number[] | null;
-  readonly enabled?: boolean;
-}
+/** `types`: e.g. `['device.offline']` or `['device.*']`, default all; `organization`: id or handle. */
+export type CreateWebhookInput = contract.CreateWebhookBody;
 
-export type UpdateWebhookInput = Partial<Omit<CreateWebhookInput, 'organization'>>;
+export type UpdateWebhookInput = contract.UpdateWebhookBody;
 
-export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+export type WebhookDeliveryStatus = contract.WebhookDeliveryStatus;
 
-export interface WebhookAttempt {
-  readonly attempt: number;
-  readonly at: string;
-  readonly statusCode: number | null;
-  readonly durationMs: number;
-  readonly error: string | null;
-  /** The first 1 KiB of the receiver's answer. */
-  readonly response: string | null;
-  readonly succeeded: boolean;
-}
+/** One delivery attempt; `response` is the first 1 KiB of the receiver's answer. */
+export type WebhookAttempt = contract.WebhookAttempt;
 
-export interface WebhookDelivery {
-  readonly id: number;
-  /** The `webhook-id` header: the same for every attempt and redelivery of the event. */
-  readonly webhookId: string;
-  readonly eventId: number | null;
-  readonly type: string;
-  readonly status: WebhookDeliveryStatus;
-  readonly attempts: number;
-  readonly nextAttemptAt: string | null;
-  readonly lastStatus: number | null;
-  readonly lastError: string | null;
-  readonly createdAt: string;
-  readonly completedAt: string | null;
-  readonly attemptLog: readonly WebhookAttempt[];
-}
+/** A delivery; `webhookId` is the `webhook-id` header, the same for every attempt and redelivery. */
+export type WebhookDelivery = contract.WebhookDelivery;
 
-export interface WebhookDeliveryPage {
-  readonly deliveries: readonly WebhookDelivery[];
-  /** Pass as `before` for older deliveries; null at the end. */
-  readonly next: number | null;
-}
+/** A page of the delivery log; pass `next` as `before` for older deliveries (null at the end). */
+export type WebhookDeliveryPage = contract.WebhookDeliveryPage;
 
 /**
  * Webhook endpoints of the organizations you administer (organization administrators only).

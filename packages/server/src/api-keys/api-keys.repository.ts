@@ -1,5 +1,15 @@
+import { type RawBuilder, sql } from 'kysely';
+import { recordAuditEvent } from '../audit/audit.repository.js';
+import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
+import { bindPrincipal } from '../permissions/bind.js';
+import { filterPredicate, type RowFilter } from '../permissions/permissions.js';
 import type { SigningColumns } from '../signatures/signing-settings.js';
+
+/**
+ * The SQL of API keys: the verifier's lookups, issuing (`insertKey`, `insertIssuedKey`), rotation, and
+ * the rows the key routes act on under a row filter (below).
+ */
 
 /** A key row joined with whatever owns its actor: a user, a fleet (provisioning) or a device. */
 export interface KeyOwnerRow {
@@ -119,6 +129,27 @@ export async function insertKey(db: Database, key: NewKeyRow): Promise<number> {
   return row.id;
 }
 
+/**
+ * A new key as every key route issues it (`api-keys.service.ts` `issueKey`, in its caller's
+ * transaction): the key row, then its `api_key.created` audit row (`recordAuditEvent`, the audit
+ * trail's one writer). `userId`: the creating user, for the audit row.
+ */
+export async function insertIssuedKey(
+  db: Database,
+  key: NewKeyRow & { readonly createdByActor: number },
+  userId: number | null,
+): Promise<number> {
+  const id = await insertKey(db, key);
+  await recordAuditEvent(db, {
+    type: 'api_key.created',
+    at: key.now,
+    actorId: key.createdByActor,
+    userId,
+    details: { keyId: id, kind: key.kind, name: key.name },
+  });
+  return id;
+}
+
 export interface KeyDetailsRow {
   readonly id: number;
   readonly is_of__actor: number;
@@ -155,14 +186,6 @@ export async function findKeyDetails(db: Database, id: number): Promise<KeyDetai
     ])
     .where('id', '=', id)
     .executeTakeFirst();
-}
-
-/**
- * Runs `work` in one transaction, with a `Database` whose queries belong to it (repository functions
- * take it as their first argument like any other).
- */
-export async function inTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
-  return db.kysely.transaction().execute((trx) => work({ ...db, kysely: trx }));
 }
 
 export interface KeyStateRow {
@@ -221,4 +244,94 @@ export async function markRotated(
       : query.where('expiry_date', '=', expected.expiry).where('expiry_date', '>', now);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * The rows the key endpoints act on, chosen under a row filter (`resources/access.ts` `rowFilter`):
+ * the predicate is a SQL fragment with principal slots, bound here (`permissions/bind.ts`).
+ */
+
+/** The actor of fleet or device `id` if `filter` lets the principal act on it. */
+export async function findPermittedActor(
+  db: Database,
+  principal: Principal,
+  table: 'application' | 'device',
+  filter: RowFilter,
+  id: number,
+): Promise<number | undefined> {
+  const rows = await permittedRow<{ actor: number }>(
+    db,
+    principal,
+    table,
+    filter,
+    id,
+    sql`t0.actor AS actor`,
+  );
+  return rows[0] === undefined ? undefined : Number(rows[0].actor);
+}
+
+/** Whether `filter` lets the principal act on key `id`. */
+export async function isPermittedKey(
+  db: Database,
+  principal: Principal,
+  filter: RowFilter,
+  id: number,
+): Promise<boolean> {
+  return (await permittedRow(db, principal, 'api_key', filter, id, sql`t0.id`)).length > 0;
+}
+
+/** Of `ids`, the keys `filter` lets the principal see. */
+export async function findPermittedKeyIds(
+  db: Database,
+  principal: Principal,
+  filter: RowFilter,
+  ids: readonly number[],
+): Promise<ReadonlySet<number>> {
+  const predicate = filterPredicate(filter, 't0', 'scan');
+  const compiled = sql<{
+    id: number;
+  }>`SELECT t0.id AS id FROM api_key t0 WHERE t0.id IN (${sql.join([...new Set(ids)])}) AND ${predicate}`.compile(
+    db.kysely,
+  );
+  const result = await db.kysely.executeQuery<{ id: number }>({
+    ...compiled,
+    parameters: bindPrincipal(compiled.parameters, principal),
+  });
+  return new Set(result.rows.map((row) => Number(row.id)));
+}
+
+/** A fleet's id by id or slug (slugs are stored lower case), permission aside. */
+export async function findFleetId(db: Database, fleet: number | string): Promise<number | undefined> {
+  const row = await db.kysely
+    .selectFrom('application')
+    .select('id')
+    .where(
+      typeof fleet === 'number' ? 'id' : 'slug',
+      '=',
+      typeof fleet === 'number' ? fleet : String(fleet).toLowerCase(),
+    )
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** The row `id` of `table` if the permission filter lets the principal act on it. */
+async function permittedRow<T>(
+  db: Database,
+  principal: Principal,
+  table: 'application' | 'device' | 'api_key',
+  filter: RowFilter,
+  id: number,
+  columns: RawBuilder<unknown>,
+): Promise<T[]> {
+  // One row by primary key: the point form of the predicate (permissions.ts PredicateForm).
+  const predicate = filterPredicate(filter, 't0', 'point');
+  const compiled =
+    sql`SELECT ${columns} FROM ${sql.table(table)} t0 WHERE t0.id = ${id} AND ${predicate}`.compile(
+      db.kysely,
+    );
+  const result = await db.kysely.executeQuery<T>({
+    ...compiled,
+    parameters: bindPrincipal(compiled.parameters, principal),
+  });
+  return result.rows;
 }

@@ -1,12 +1,11 @@
 import { type ApiKeyKind, displayPrefix, generateApiKey } from '@mooring/protocol';
-import { type RawBuilder, sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.repository.js';
+import { freshAuthRequired, isFresh } from '../auth/access.js';
 import type { KeyLimits, Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
-import type { Database } from '../db/database.js';
+import { type Database, inTransaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
-import { bindPrincipal } from '../permissions/bind.js';
-import { filterPredicate, type RowFilter, rowFilter } from '../permissions/permissions.js';
+import { rowFilter } from '../resources/access.js';
 import {
   carryOverSigning,
   materializeSigning,
@@ -15,16 +14,17 @@ import {
   type SigningPlan,
   type SigningReveal,
 } from '../signatures/signing-settings.js';
-import { findKeyDetails, insertKey, inTransaction, markRotated } from './api-keys.repository.js';
-import { hashApiKey } from './key-hash.js';
 import {
-  decideIssue,
-  decideRotation,
-  enforce,
-  freshAuthRequired,
-  type Grantor,
-  isFresh,
-} from './key-policy.js';
+  findFleetId,
+  findKeyDetails,
+  findPermittedActor,
+  findPermittedKeyIds,
+  insertIssuedKey,
+  isPermittedKey,
+  markRotated,
+} from './api-keys.repository.js';
+import { hashApiKey } from './key-hash.js';
+import { decideIssue, decideRotation, enforce, type Grantor } from './key-policy.js';
 import { grantorOf } from './key-updates.js';
 import { FULL_AREAS, limitsFromColumns, parseScopes } from './limits.js';
 
@@ -37,8 +37,8 @@ export interface KeyInput {
 export interface NamedKeyInput extends KeyInput {
   readonly name: string;
   /** Mooring additions (COMPAT.md "differs" 5). */
-  readonly scopes?: string[] | null;
-  readonly fleets?: (number | string)[] | null;
+  readonly scopes?: readonly string[] | null;
+  readonly fleets?: readonly (number | string)[] | null;
   readonly headerOnly?: boolean;
   /** RFC 9421 signing (docs/signatures.md); `requiresSignature` refuses the bearer and query forms. */
   readonly signing?: SigningInput | null;
@@ -55,13 +55,12 @@ export interface IssuedKey {
 
 const MAX_GRACE_SECONDS = 7 * 86_400;
 
-/** `POST /api-key/user/full`: a named key for the caller; needs a recent password login. */
+/** `POST /api-key/user/full`: a named key for the caller (the route's access requires a fresh login). */
 export async function createNamedUserKey(
   ctx: AppContext,
   principal: Principal,
   input: NamedKeyInput,
 ): Promise<IssuedKey> {
-  requireFreshSession(ctx, principal);
   if (typeof input.name !== 'string' || input.name.trim() === '')
     throw new AppError('validation', 'name is required');
   const areas = parseScopes(input.scopes);
@@ -122,6 +121,8 @@ export async function rotateKey(
   const key = await findKeyDetails(ctx.db, keyId);
   if (!key || !(await mayManageKey(ctx, principal, keyId)))
     throw new AppError('not_found', 'No such API key');
+  // Rotating a user key is issuing one: the same recent password login as creating it (a row rule,
+  // so not part of the route's declared access, which provisioning and device keys share).
   if (key.kind === 'user') requireFreshSession(ctx, principal);
   const now = ctx.clock.now();
   // Rotation is final and only of a live key: an expired, revoked or rotated key has no successor.
@@ -167,7 +168,13 @@ export async function rotateKey(
         'This key was already rotated, or changed meanwhile: nothing was created',
       );
     }
-    await audit(ctx, db, principal, 'api_key.rotated', { keyId, successor: issued.id, graceSeconds });
+    await recordAuditEvent(db, {
+      type: 'api_key.rotated',
+      at: ctx.clock.now(),
+      actorId: principal.actorId,
+      userId: principal.userId ?? null,
+      details: { keyId, successor: issued.id, graceSeconds },
+    });
     return issued;
   });
   await ctx.invalidateCredentials();
@@ -221,24 +228,26 @@ async function issueKey(
   const signing = request.signing
     ? materializeSigning(ctx.keys.encryption, generated.publicId, request.signing)
     : undefined;
-  const now = ctx.clock.now();
-  const id = await insertKey(db, {
-    isOfActor: request.actorId,
-    kind: request.kind,
-    publicId: generated.publicId,
-    keyHash: hashApiKey(ctx.keys.apiKeyPepper, generated.key),
-    displayPrefix: displayPrefix(generated.key) ?? generated.publicId,
-    name: request.name,
-    description: request.description,
-    expiryDate: request.expiry,
-    scopes: request.limits ? JSON.stringify(request.limits.areas) : null,
-    fleetIds: request.limits?.fleetIds ? JSON.stringify(request.limits.fleetIds) : null,
-    headerOnly: request.headerOnly,
-    createdByActor: principal.actorId,
-    now,
-    signing: signing?.columns,
-  });
-  await audit(ctx, db, principal, 'api_key.created', { keyId: id, kind: request.kind, name: request.name });
+  const id = await insertIssuedKey(
+    db,
+    {
+      isOfActor: request.actorId,
+      kind: request.kind,
+      publicId: generated.publicId,
+      keyHash: hashApiKey(ctx.keys.apiKeyPepper, generated.key),
+      displayPrefix: displayPrefix(generated.key) ?? generated.publicId,
+      name: request.name,
+      description: request.description,
+      expiryDate: request.expiry,
+      scopes: request.limits ? JSON.stringify(request.limits.areas) : null,
+      fleetIds: request.limits?.fleetIds ? JSON.stringify(request.limits.fleetIds) : null,
+      headerOnly: request.headerOnly,
+      createdByActor: principal.actorId,
+      now: ctx.clock.now(),
+      signing: signing?.columns,
+    },
+    principal.userId ?? null,
+  );
   return {
     id,
     key: generated.key,
@@ -271,23 +280,16 @@ async function writableActor(
   const filter = rowFilter(resource, 'update', principal);
   if (filter.kind === 'none')
     throw new AppError('forbidden', `Not allowed to create keys for this ${resource}`);
-  const rows = await permittedRows<{ actor: number }>(
-    ctx,
-    principal,
-    resource,
-    filter,
-    id,
-    sql`t0.actor AS actor`,
-  );
-  const row = rows[0];
-  if (!row) throw new AppError('not_found', `No such ${resource === 'application' ? 'fleet' : 'device'}`);
-  return Number(row.actor);
+  const actor = await findPermittedActor(ctx.db, principal, resource, filter, id);
+  if (actor === undefined)
+    throw new AppError('not_found', `No such ${resource === 'application' ? 'fleet' : 'device'}`);
+  return actor;
 }
 
 async function mayManageKey(ctx: AppContext, principal: Principal, keyId: number): Promise<boolean> {
   const filter = rowFilter('api_key', 'update', principal);
   if (filter.kind === 'none') return false;
-  return (await permittedRows(ctx, principal, 'api_key', filter, keyId, sql`t0.id`)).length > 0;
+  return isPermittedKey(ctx.db, principal, filter, keyId);
 }
 
 /** Of `ids`, the keys the principal may read now (the permission module's predicate). */
@@ -298,46 +300,14 @@ export async function readableKeyIds(
 ): Promise<ReadonlySet<number>> {
   const filter = rowFilter('api_key', 'read', principal);
   if (filter.kind === 'none' || ids.length === 0) return new Set();
-  const predicate = filterPredicate(filter, 't0', 'scan');
-  const compiled = sql<{
-    id: number;
-  }>`SELECT t0.id AS id FROM api_key t0 WHERE t0.id IN (${sql.join([...new Set(ids)])}) AND ${predicate}`.compile(
-    ctx.db.kysely,
-  );
-  const result = await ctx.db.kysely.executeQuery<{ id: number }>({
-    ...compiled,
-    parameters: bindPrincipal(compiled.parameters, principal),
-  });
-  return new Set(result.rows.map((row) => Number(row.id)));
-}
-
-/** The row `id` of `table` if the permission filter lets the principal act on it. */
-async function permittedRows<T>(
-  ctx: AppContext,
-  principal: Principal,
-  table: string,
-  filter: RowFilter,
-  id: number,
-  columns: RawBuilder<unknown>,
-): Promise<T[]> {
-  // One row by primary key: the point form of the predicate (permissions.ts PredicateForm).
-  const predicate = filterPredicate(filter, 't0', 'point');
-  const compiled =
-    sql`SELECT ${columns} FROM ${sql.table(table)} t0 WHERE t0.id = ${id} AND ${predicate}`.compile(
-      ctx.db.kysely,
-    );
-  const result = await ctx.db.kysely.executeQuery<T>({
-    ...compiled,
-    parameters: bindPrincipal(compiled.parameters, principal),
-  });
-  return result.rows;
+  return findPermittedKeyIds(ctx.db, principal, filter, ids);
 }
 
 /** Fleet ids or slugs → ids the caller can reach; the restriction may only narrow. */
 async function resolveFleets(
   ctx: AppContext,
   principal: Principal,
-  fleets: (number | string)[] | null | undefined,
+  fleets: readonly (number | string)[] | null | undefined,
 ): Promise<number[] | null> {
   if (fleets === undefined || fleets === null)
     return principal.limits?.fleetIds ? [...principal.limits.fleetIds] : null;
@@ -346,36 +316,12 @@ async function resolveFleets(
   }
   const ids: number[] = [];
   for (const fleet of fleets) {
-    const row = await ctx.db.kysely
-      .selectFrom('application')
-      .select('id')
-      .where(
-        typeof fleet === 'number' ? 'id' : 'slug',
-        '=',
-        typeof fleet === 'number' ? fleet : String(fleet).toLowerCase(),
-      )
-      .executeTakeFirst();
-    if (!row) throw new AppError('validation', `Unknown fleet ${String(fleet).slice(0, 60)}`);
-    await writableActor(ctx, principal, 'application', row.id).catch(() => {
+    const id = await findFleetId(ctx.db, fleet);
+    if (id === undefined) throw new AppError('validation', `Unknown fleet ${String(fleet).slice(0, 60)}`);
+    await writableActor(ctx, principal, 'application', id).catch(() => {
       throw new AppError('validation', `Unknown fleet ${String(fleet).slice(0, 60)}`);
     });
-    ids.push(row.id);
+    ids.push(id);
   }
   return ids;
-}
-
-async function audit(
-  ctx: AppContext,
-  db: Database,
-  principal: Principal,
-  type: 'api_key.created' | 'api_key.rotated',
-  details: Record<string, unknown>,
-): Promise<void> {
-  await recordAuditEvent(db, {
-    type,
-    at: ctx.clock.now(),
-    actorId: principal.actorId,
-    userId: principal.userId ?? null,
-    details,
-  });
 }

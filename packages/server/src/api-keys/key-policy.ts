@@ -1,4 +1,5 @@
-import type { KeyLimits, Principal } from '../auth/principal.js';
+import { freshAuthRequired } from '../auth/access.js';
+import type { KeyLimits } from '../auth/principal.js';
 import { AppError } from '../errors/app-error.js';
 import { withinLimits } from './limits.js';
 
@@ -37,24 +38,6 @@ export type Decision = { readonly ok: true } | { readonly ok: false; readonly er
 
 const OK: Decision = { ok: true };
 const refuse = (error: AppError): Decision => ({ ok: false, error });
-
-/** Whether the principal's password login is recent enough to grant (balena's sudo rule, COMPAT.md A5). */
-export function isFresh(principal: Principal, now: number, freshAuthSeconds: number): boolean {
-  return (
-    principal.via === 'session' &&
-    principal.authTime !== undefined &&
-    now - principal.authTime <= freshAuthSeconds * 1000
-  );
-}
-
-/** The 401 of a grant without a recent password login (same body as balena's, RFC 9470 challenge). */
-export function freshAuthRequired(freshAuthSeconds: number): AppError {
-  return new AppError('unauthorized', 'Fresh authentication token required', {
-    challenge: {
-      wwwAuthenticate: `Bearer realm="mooring", error="insufficient_user_authentication", error_description="A password login within ${freshAuthSeconds} s is required", max_age=${freshAuthSeconds}`,
-    },
-  });
-}
 
 /** Whether `expiry` has passed at `now` (a key is valid while now < expiry). */
 export function isDead(expiry: number | null, now: number): boolean {

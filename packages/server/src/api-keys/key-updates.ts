@@ -1,9 +1,10 @@
+import { isFresh } from '../auth/access.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import type { Database } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { findKeyExpiry, lockKeyStates } from './api-keys.repository.js';
-import { decideExpiryChange, enforce, type Grantor, isFresh } from './key-policy.js';
+import { decideExpiryChange, enforce, type Grantor } from './key-policy.js';
 
 /**
  * Who grants, read inside the granting transaction: a key's own expiry comes from its row, not from
@@ -29,7 +30,7 @@ export async function grantorOf(
 }
 
 /**
- * The write hook of `/v7/api_key` (PATCH and PUT, resources/hooks.ts `beforeUpdate`): runs inside the
+ * The write hook of `/v7/api_key` (PATCH and PUT, resources/api-key.ts `beforeUpdate`, injected by app.ts): runs inside the
  * update's transaction, after the permission filter chose `ids` and before the UPDATE. A change of
  * `expiry_date` is decided per row by key-policy.ts on the locked rows; one refusal refuses the whole
  * request (the transaction rolls back, nothing is changed).

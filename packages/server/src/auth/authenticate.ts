@@ -1,103 +1,83 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
 import { AppError } from '../errors/app-error.js';
-import type { RouteAccess } from '../http/route-config.js';
-import { isSigned } from '../signatures/is-signed.js';
-import type { Authenticator } from './authenticator.js';
-import { extractCredential, type PresentedCredential } from './credentials.js';
+import { enforceAccess, type FreshLoginRule, type RouteAccess } from './access.js';
+import { queryCredential } from './credential-params.js';
+import type { CredentialVerifiers, RequestPayload, RequestVerifier } from './credential-verifier.js';
+import { extractCredential } from './credentials.js';
 import type { Principal } from './principal.js';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the authenticate hook before any handler runs; null for anonymous requests. */
-    principal: Principal | null;
-  }
+/** Where the use of an API key is noted (api-keys/usage-tracker.ts; flushed to `last_used_at` later). */
+export interface KeyUseRecorder {
+  record(apiKeyId: number): void;
+}
+
+export interface AuthenticationOptions {
+  readonly verifiers: CredentialVerifiers;
+  readonly usage: KeyUseRecorder;
+  readonly freshLogin: FreshLoginRule;
 }
 
 /**
- * The one plugin that turns a credential into a Principal and enforces each route's declared access.
- * Any presented credential that does not resolve is a uniform 401 (no oracle for unknown vs expired
- * vs revoked), even on public routes.
+ * The one hook that turns a request's credential into a Principal, records a key's use and enforces
+ * the route's declared access. Any presented credential that does not resolve is a uniform 401 (no
+ * oracle for unknown vs expired vs revoked), even on public routes.
+ *
+ * It runs in `preParsing`, first on every route: a signed request's Content-Digest must be checked
+ * against the raw body bytes before anything parses them, and bearer credentials are resolved at the
+ * same point so that every kind takes one path. Global `onRequest` hooks (hardening, per-IP
+ * throttling) run before it; the per-credential throttle (`preValidation`) after it.
  */
-export function registerAuthentication(app: FastifyInstance, authenticator: Authenticator): void {
+export function registerAuthentication(app: FastifyInstance, options: AuthenticationOptions): void {
   app.decorateRequest('principal', null);
-
-  // Each route gets its own authentication hook, with its declared access bound in: reading
-  // `request.routeOptions` builds a fresh options object on every access, too much for every request.
-  // Route-level onRequest hooks run after the global ones (hardening, throttling), as before; this
-  // one goes first among them.
+  // Each route gets its own hook with its declared access bound in: reading `request.routeOptions`
+  // builds a fresh options object on every access, too much for every request.
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     if (!access) {
       throw new Error(`Route ${route.method} ${route.url} does not declare config.access`);
     }
-    route.onRequest = [authenticationHook(authenticator, access), ...[route.onRequest ?? []].flat()];
+    route.preParsing = [authenticationHook(options, access), ...[route.preParsing ?? []].flat()];
   });
 }
 
 /**
- * Callback style with a synchronous cache hit: the steady state of every client (a key or token
- * verified within the cache TTL) costs no promise. Only a miss waits for the database.
+ * Plain async code: a synchronous path for cache hits measured within the noise (docs/benchmarks.md
+ * "Tried and not kept"); a verified credential is still one map lookup in the credential cache.
  */
-function authenticationHook(authenticator: Authenticator, access: RouteAccess): onRequestHookHandler {
-  return (request, _reply, done) => {
-    if (isSigned(request)) return done(); // RFC 9421: verified against the raw body in preParsing (src/signatures)
-    const settle = (principal: Principal | null, presented: boolean): void => {
-      if (presented && !principal) {
-        done(new AppError('unauthorized', ''));
-        return;
-      }
-      request.principal = principal;
-      let refused: Error | undefined;
-      try {
-        enforceAccess(access, principal);
-      } catch (error) {
-        refused = error as Error;
-      }
-      done(refused);
-    };
-    let credential: PresentedCredential | null;
-    try {
-      credential = extractCredential(request);
-    } catch (error) {
-      return done(error as Error);
+function authenticationHook(options: AuthenticationOptions, access: RouteAccess): preParsingHookHandler {
+  const { verifiers, usage, freshLogin } = options;
+  /** Sets the principal, notes a key's use once, and applies the route's access. */
+  const admit = (request: FastifyRequest, principal: Principal | null): void => {
+    request.principal = principal;
+    if (principal?.apiKeyId !== undefined) usage.record(principal.apiKeyId);
+    enforceAccess(access, principal, freshLogin);
+  };
+  return async (request, reply, payload) => {
+    const whole = verifiers.requestVerifierFor(request);
+    if (whole) return authenticateWhole(whole, request, reply, payload, admit);
+    const credential = extractCredential(request);
+    let principal: Principal | null = null;
+    if (credential) {
+      principal = (await verifiers.bearerFor(credential.value)?.resolve(credential)) ?? null;
+      if (!principal) throw new AppError('unauthorized', '');
     }
-    if (!credential) return settle(null, false);
-    let cached: Principal | null | undefined;
-    try {
-      cached = authenticator.resolveCached(credential);
-    } catch (error) {
-      return done(error as Error);
-    }
-    if (cached !== undefined) return settle(cached, true);
-    authenticator.resolve(credential).then(
-      (principal) => settle(principal, true),
-      (error: unknown) => done(error as Error),
-    );
+    admit(request, principal);
+    return payload;
   };
 }
 
-export function enforceAccess(access: RouteAccess, principal: Principal | null): void {
-  if (access === 'public') return;
-  if (!principal) throw new AppError('unauthorized', '');
-  if (!access.actors.includes(principal.kind)) {
-    throw new AppError('forbidden', `This endpoint is not available to ${principal.kind} credentials`);
+/** A request-wide credential (a signature): alone, never next to a bearer token. */
+async function authenticateWhole(
+  verifier: RequestVerifier,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: RequestPayload,
+  admit: (request: FastifyRequest, principal: Principal) => void,
+): Promise<RequestPayload> {
+  if (request.headers.authorization !== undefined || queryCredential(request.query) !== undefined) {
+    throw new AppError('ambiguous_credentials', 'Send one credential: a signature or a bearer key, not both');
   }
-  if (access.via && !access.via.includes(principal.via)) {
-    throw new AppError(
-      principal.via === 'session' ? 'forbidden' : 'unauthorized',
-      access.via.includes('session')
-        ? 'This endpoint requires a session token: log in with a password (POST /login_) and send the token'
-        : `This endpoint does not accept ${principal.via === 'api-key' ? 'API keys' : 'signed requests'}`,
-      access.via.includes('session')
-        ? {
-            challenge: {
-              wwwAuthenticate: 'Bearer realm="mooring", error="insufficient_user_authentication"',
-            },
-          }
-        : undefined,
-    );
-  }
-  if (access.admin && !principal.isAdmin) {
-    throw new AppError('forbidden', 'Instance administrator rights required');
-  }
+  const verified = await verifier.verify(request, reply, payload);
+  admit(request, verified.principal);
+  return verified.payload;
 }

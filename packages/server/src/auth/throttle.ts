@@ -30,8 +30,8 @@ const throttled = (seconds: number): AppError =>
  * - failed authentications per IP: once over the limit the IP gets 429 for every request, before its
  *   credential is even looked at, so a throttled request never answers 401 (which would let
  *   guessing go on);
- * - per credential, after authentication (bearer in onRequest, signatures in preParsing, so the
- *   check sits in preValidation where both are known).
+ * - per credential, after authentication (auth/authenticate.ts runs in preParsing, so the check
+ *   sits in preValidation, where the principal is known).
  * Synchronous hooks: each costs a Map lookup on the hot path.
  * The IP limits skip the loopback interface: what arrives there is a local reverse proxy (where
  * every client would share one budget, and one attacker could lock all of them out) or the operator.

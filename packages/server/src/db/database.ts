@@ -58,6 +58,14 @@ export interface DatabaseTimeouts {
   readonly statementMs: number;
 }
 
+/**
+ * Runs `work` in one transaction, with a `Database` whose queries belong to it (repository functions
+ * take it as their first argument like any other).
+ */
+export async function inTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
+  return db.kysely.transaction().execute((trx) => work({ ...db, kysely: trx }));
+}
+
 export const DEFAULT_TIMEOUTS: DatabaseTimeouts = Object.freeze({
   connectMs: 5000,
   acquireMs: 5000,

@@ -63,7 +63,7 @@ const DRIVER_MESSAGES: readonly (readonly [string, Unavailability])[] = [
 ];
 
 /**
- * The one mapping from a database failure to "unavailable" (503 with `Retry-After`, errors/handler.ts):
+ * The one mapping from a database failure to "unavailable" (503 with `Retry-After`, http/error-handler.ts):
  * PostgreSQL connection errors and shutdowns (08xxx, 57P01–57P03), refused or reset sockets, every
  * timeout (connect, pool acquisition, statement, the stall guard) and a locked SQLite database
  * (SQLITE_BUSY after busy_timeout). Looks through `cause` chains and AggregateErrors (a host name with

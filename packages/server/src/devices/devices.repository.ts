@@ -1,70 +1,10 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
-import type { DB } from '../db/schema.js';
 import { bindPrincipal } from '../permissions/bind.js';
-import { filterPredicate, rowFilter } from '../permissions/permissions.js';
+import { filterPredicate } from '../permissions/permissions.js';
+import { rowFilter } from '../resources/access.js';
 import type { ReportedValues } from './reported-state.js';
-
-/** The device type a slug or alias names (COMPAT.md A6: every type has an alias equal to its slug). */
-export async function findDeviceTypeByAlias(db: Database, alias: string): Promise<number | undefined> {
-  const result = await sql<{ id: number }>`SELECT dt.id FROM device_type dt
-    JOIN device_type_alias dta ON dta.device_type = dt.id
-    WHERE dta.is_referenced_by__alias = ${alias}`.execute(db.kysely);
-  const row = result.rows[0];
-  return row ? Number(row.id) : undefined;
-}
-
-export async function fleetExists(db: Database, id: number): Promise<boolean> {
-  const row = await db.kysely.selectFrom('application').select('id').where('id', '=', id).executeTakeFirst();
-  return row !== undefined;
-}
-
-export interface NewDevice {
-  readonly uuid: string;
-  readonly deviceName: string;
-  readonly fleetId: number;
-  readonly deviceTypeId: number;
-  readonly osVersion: string | null;
-  readonly osVariant: string | null;
-  readonly supervisorVersion: string | null;
-  readonly macAddress: string | null;
-  readonly now: number;
-}
-
-/** Inserts the device's actor and row (inside the caller's transaction). */
-export async function insertDevice(
-  trx: Kysely<DB>,
-  device: NewDevice,
-): Promise<{ id: number; actor: number }> {
-  const actor = await trx
-    .insertInto('actor')
-    .values({ created_at: device.now })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const row = await trx
-    .insertInto('device')
-    .values({
-      created_at: device.now,
-      modified_at: device.now,
-      actor: actor.id,
-      uuid: device.uuid,
-      device_name: device.deviceName,
-      belongs_to__application: device.fleetId,
-      is_of__device_type: device.deviceTypeId,
-      os_version: device.osVersion,
-      os_variant: device.osVariant,
-      supervisor_version: device.supervisorVersion,
-      mac_address: device.macAddress,
-      changed_api_heartbeat_state_on__date: null,
-      last_connectivity_event: null,
-      last_api_heartbeat_at: null,
-      heartbeat_due_at: null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return { id: row.id, actor: actor.id };
-}
 
 /** Stores a device's reported state; `last_update_status_event` follows `update_status`. */
 export async function updateReportedState(
@@ -123,17 +63,46 @@ export interface StatusEventRow {
 }
 
 /** Newest first; `before` (epoch ms) pages back through older events. */
+/**
+ * A device's state at `at` as its status changes tell it: the state it changed to last before `at`,
+ * else the state its first change after `at` left. Undefined for a device that never changed.
+ */
+export async function stateAt(db: Database, deviceId: number, at: number): Promise<string | undefined> {
+  const before = await db.kysely
+    .selectFrom('device_status_event')
+    .select('to_state')
+    .where('device', '=', deviceId)
+    .where('at', '<', at)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (before) return before.to_state;
+  const after = await db.kysely
+    .selectFrom('device_status_event')
+    .select('from_state')
+    .where('device', '=', deviceId)
+    .where('at', '>=', at)
+    .orderBy('at', 'asc')
+    .orderBy('id', 'asc')
+    .limit(1)
+    .executeTakeFirst();
+  return after?.from_state;
+}
+
 export async function listStatusEvents(
   db: Database,
   deviceId: number,
   limit: number,
   before: number | undefined,
+  since?: number,
 ): Promise<StatusEventRow[]> {
   let query = db.kysely
     .selectFrom('device_status_event')
     .select(['from_state', 'to_state', 'at'])
     .where('device', '=', deviceId);
   if (before !== undefined) query = query.where('at', '<', before);
+  if (since !== undefined) query = query.where('at', '>=', since);
   const rows = await query.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   return rows.map((r) => ({ ...r, at: Number(r.at) }));
 }

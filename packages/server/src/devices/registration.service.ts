@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { displayPrefix, generateApiKey, parseApiKey } from '@mooring/protocol';
-import { insertKey } from '../api-keys/api-keys.repository.js';
 import { hashApiKey } from '../api-keys/key-hash.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
-import { isUniqueViolation } from '../db/errors.js';
+import { inTransaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
-import { appendEvents, deviceEvents } from '../events/event-writer.js';
 import { mayRegisterDevice } from '../permissions/permissions.js';
-import { friendlyName } from '../resources/hooks.js';
-import { findDeviceTypeByAlias, fleetExists, insertDevice } from './devices.repository.js';
+import { friendlyName } from '../resources/fields.js';
+import { findDeviceTypeByAlias, fleetExists, insertRegistration } from './registration.repository.js';
 
 /** `POST /device/register` body (COMPAT.md A7); types are checked by the route schema. */
 export interface RegisterInput {
@@ -34,8 +32,9 @@ export interface Registered {
 const UUID = /^[a-f0-9]{32}([a-f0-9]{30})?$/;
 
 /**
- * Registers a device with a provisioning key: the device, its actor and its device key, in one
- * transaction. Messages follow open-balena's wording where the SDK or the supervisor may show them.
+ * Registers a device with a provisioning key: the checks, then one transaction begun here in which
+ * registration.repository.ts `insertRegistration` writes the device, its actor, its device key and
+ * its event. Messages follow open-balena's wording where the SDK or the supervisor may show them.
  */
 export async function registerDevice(
   ctx: AppContext,
@@ -59,11 +58,8 @@ export async function registerDevice(
   }
   if (!(await fleetExists(ctx.db, application))) throw new AppError('not_found', 'No such fleet');
   const key = deviceKey(input.api_key);
-  const now = ctx.clock.now();
-  const pepper = ctx.keys.apiKeyPepper;
-
-  const registered = await ctx.db.kysely.transaction().execute(async (trx) => {
-    const device = await insertDevice(trx, {
+  const registered = await inTransaction(ctx.db, (trx) =>
+    insertRegistration(trx, {
       uuid,
       deviceName: input.device_name ?? friendlyName(),
       fleetId: application,
@@ -72,29 +68,17 @@ export async function registerDevice(
       osVariant: input.os_variant ?? null,
       supervisorVersion: input.supervisor_version ?? null,
       macAddress: input.mac_address ?? null,
-      now,
-    }).catch(conflict('uuid'));
-    const trxDb = { ...ctx.db, kysely: trx };
-    await insertKey(trxDb, {
-      isOfActor: device.actor,
-      kind: 'device',
-      publicId: key.publicId,
-      keyHash: hashApiKey(pepper, key.key),
-      displayPrefix: key.displayPrefix,
-      name: null,
-      description: null,
-      expiryDate: null,
-      scopes: null,
-      fleetIds: null,
-      headerOnly: false,
+      key: {
+        publicId: key.publicId,
+        keyHash: hashApiKey(ctx.keys.apiKeyPepper, key.key),
+        displayPrefix: key.displayPrefix,
+      },
       createdByActor: principal.actorId,
-      now,
-    }).catch(conflict('key'));
-    await appendEvents(trx, await deviceEvents(trx, [device.id], 'device.registered', now), now);
-    return { id: device.id, uuid, api_key: key.key };
-  });
+      now: ctx.clock.now(),
+    }),
+  );
   ctx.eventsWritten();
-  return registered;
+  return { id: registered.id, uuid, api_key: key.key };
 }
 
 interface DeviceKey {
@@ -137,13 +121,5 @@ function deviceKey(chosen: string | undefined): DeviceKey {
     key: chosen,
     publicId: `chosen_${randomBytes(12).toString('hex')}`,
     displayPrefix: '(device-chosen)',
-  };
-}
-
-/** balena's unique-violation text (COMPAT.md A7): `"uuid" must be unique.` / `"key" must be unique.` */
-function conflict(column: 'uuid' | 'key') {
-  return (error: unknown): never => {
-    if (isUniqueViolation(error)) throw new AppError('conflict', `"${column}" must be unique.`);
-    throw error;
   };
 }

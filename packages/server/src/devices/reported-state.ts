@@ -1,3 +1,4 @@
+import { REPORTED_FIELD_SCHEMAS } from '@mooring/protocol/contract';
 import { AppError } from '../errors/app-error.js';
 import { deviceMayReport } from '../permissions/permissions.js';
 
@@ -8,44 +9,11 @@ import { deviceMayReport } from '../permissions/permissions.js';
  * every age send fields the API does not model and must not be refused for it.
  */
 
-const INT32_MAX = 2_147_483_647;
-const text = (maxLength: number) => ({ type: ['string', 'null'], maxLength }) as const;
-const count = { type: ['number', 'null'], minimum: -INT32_MAX, maximum: INT32_MAX } as const;
-
-/** JSON schema of the known reported fields (column name → schema). */
-export const REPORTED_FIELD_SCHEMAS = {
-  status: text(255),
-  ip_address: text(10_000),
-  mac_address: text(10_000),
-  os_version: text(255),
-  os_variant: { type: ['string', 'null'], enum: ['prod', 'dev', null] },
-  supervisor_version: text(255),
-  memory_usage: count,
-  memory_total: count,
-  storage_block_device: text(255),
-  storage_usage: count,
-  storage_total: count,
-  cpu_usage: count,
-  cpu_temp: count,
-  cpu_id: text(255),
-  is_undervolted: { type: ['boolean', 'null'] },
-  download_progress: count,
-  provisioning_progress: count,
-  provisioning_state: text(255),
-  api_port: count,
-  update_status: text(64),
-  local_id: text(255),
-} as const;
+/** JSON schema of the known reported fields (column name → schema): the wire contract's. */
+export { REPORTED_FIELD_SCHEMAS };
 
 export type ReportedColumn = keyof typeof REPORTED_FIELD_SCHEMAS;
 export type ReportedValues = Partial<Record<ReportedColumn, string | number | null>>;
-
-/** One device's report: known fields typed, everything else passes validation and is dropped. */
-export const deviceReportSchema = {
-  type: 'object',
-  properties: REPORTED_FIELD_SCHEMAS,
-  additionalProperties: true,
-} as const;
 
 /** The columns to update from a validated report. Numbers are stored as integers. */
 export function reportedColumns(report: Readonly<Record<string, unknown>>): ReportedValues {

@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
+import { etagMatches } from '../http/etag.js';
 import {
   mayReadDeviceState,
   mayReportDeviceState,
@@ -12,7 +13,6 @@ import { reportedColumns, v2Report, v3Report } from './reported-state.js';
 import {
   buildTargetState,
   type CachedTargetState,
-  etagMatches,
   type StateApiVersion,
   TargetStateCache,
 } from './target-state.js';

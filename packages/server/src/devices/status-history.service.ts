@@ -1,36 +1,48 @@
+import type * as contract from '@mooring/protocol/contract';
+import type { HeartbeatState } from '@mooring/protocol/contract';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
-import { findReadableDevice, listStatusEvents } from './devices.repository.js';
-import { type Detection, detection } from './target-state.js';
+import { findReadableDevice, listStatusEvents, stateAt } from './devices.repository.js';
+import { detection } from './target-state.js';
 import { loadStateSource } from './target-state.repository.js';
 
-export interface StatusHistory {
-  readonly uuid: string;
-  readonly api_heartbeat_state: string;
-  /** "Last seen": the last heartbeat (as written by the coalescing flush), null before the first. */
-  readonly last_heartbeat_at: string | null;
-  /** Newest first. `at` is when the transition happened (for timeouts: when it was due). */
-  readonly events: readonly { readonly from: string; readonly to: string; readonly at: string }[];
-  /** How soon this device is reported if it goes silent, and which setting decides it. */
-  readonly detection: Detection;
-}
+/** The answer: the contract's wire shape (snake_case, as the device columns). */
+export type StatusHistory = contract.StatusHistory;
+
+/** The heartbeat columns hold only these four states (devices/heartbeat.ts writes them). */
+const state = (value: string): HeartbeatState => value as HeartbeatState;
 
 /** `GET /mooring/v1/devices/:uuid/status-history`: for whoever may read the device (404 otherwise). */
 export async function statusHistory(
   ctx: AppContext,
   principal: Principal,
   uuid: string,
-  options: { limit: number; before?: string | undefined },
+  options: { limit: number; before?: string | undefined; since?: string | undefined },
 ): Promise<StatusHistory> {
-  let before: number | undefined;
-  if (options.before !== undefined) {
-    before = Date.parse(options.before);
-    if (!Number.isFinite(before)) throw new AppError('validation', 'before must be an ISO 8601 date');
-  }
+  const before = isoOption(options.before, 'before');
+  const since = isoOption(options.since, 'since');
   const device = await findReadableDevice(ctx.db, principal, uuid);
   if (!device) throw new AppError('not_found', 'No such device');
-  const rows = await listStatusEvents(ctx.db, device.id, options.limit, before);
+  // One row more than asked tells whether the window is complete.
+  const found = await listStatusEvents(
+    ctx.db,
+    device.id,
+    options.limit + (since === undefined ? 0 : 1),
+    before,
+    since,
+  );
+  const rows = found.slice(0, options.limit);
+  const window =
+    since === undefined
+      ? {}
+      : {
+          since: new Date(since).toISOString(),
+          state_at_since:
+            found.length > options.limit
+              ? null
+              : state((await stateAt(ctx.db, device.id, since)) ?? device.api_heartbeat_state),
+        };
   const source = await loadStateSource(ctx.db, device.id);
   const none = new Map<string, string>();
   const detectionOf = detection(
@@ -40,10 +52,22 @@ export async function statusHistory(
   );
   return {
     uuid: device.uuid,
-    api_heartbeat_state: device.api_heartbeat_state,
+    api_heartbeat_state: state(device.api_heartbeat_state),
     last_heartbeat_at:
       device.last_api_heartbeat_at === null ? null : new Date(device.last_api_heartbeat_at).toISOString(),
-    events: rows.map((r) => ({ from: r.from_state, to: r.to_state, at: new Date(r.at).toISOString() })),
+    events: rows.map((r) => ({
+      from: state(r.from_state),
+      to: state(r.to_state),
+      at: new Date(r.at).toISOString(),
+    })),
     detection: detectionOf,
+    ...window,
   };
+}
+
+function isoOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new AppError('validation', `${name} must be an ISO 8601 date`);
+  return ms;
 }

@@ -1,22 +1,10 @@
+import { EVENT_TYPES, type EventType, type MooringEvent } from '@mooring/protocol/contract';
+
 /**
- * Event types and their wire shape (docs/events.md). Types are dotted `<subject>.<what>` names;
+ * Event types (their list is the wire contract's) and their wire shape (docs/events.md). Types are dotted `<subject>.<what>` names;
  * subscribers filter on them with `?types=`.
  */
-export const EVENT_TYPES = [
-  'device.online',
-  'device.timeout',
-  'device.offline',
-  'device.registered',
-  'device.moved',
-  'device.deleted',
-  'api_key.expiring',
-  'api_key.expired',
-  'api_key.revoked',
-  // An organization's webhook endpoint was disabled by Mooring (410 Gone, or failing for 5 days).
-  'webhook.disabled',
-] as const;
-
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType };
 
 const KNOWN: ReadonlySet<string> = new Set(EVENT_TYPES);
 
@@ -43,22 +31,8 @@ export interface NewEvent {
   readonly data: Readonly<Record<string, unknown>> | null;
 }
 
-/** An event as delivered by the feed, the stream (and, later, webhooks). */
-export interface EventView {
-  /** The global cursor: resume with `after=<id>` / `Last-Event-ID: <id>`. */
-  readonly id: number;
-  readonly type: string;
-  readonly at: string;
-  readonly organization: number | null;
-  readonly fleet: number | null;
-  readonly device: number | null;
-  readonly deviceUuid: string | null;
-  readonly deviceSeq: number | null;
-  readonly apiKey: number | null;
-  readonly previousStatus: string | null;
-  readonly status: string | null;
-  readonly data: Readonly<Record<string, unknown>> | null;
-}
+/** An event as delivered by the feed, the stream and webhooks: the contract's `MooringEvent`. */
+export type EventView = MooringEvent;
 
 /** A row of `event_log` as read (numbers may arrive as strings from drivers; normalised here). */
 export interface EventRow {
@@ -79,7 +53,8 @@ export interface EventRow {
 export function toView(row: EventRow): EventView {
   return {
     id: Number(row.id),
-    type: row.type,
+    // Only known types are written (events/event-writer.ts takes an EventType).
+    type: row.type as EventType,
     at: new Date(Number(row.at)).toISOString(),
     organization: row.organization === null ? null : Number(row.organization),
     fleet: row.application === null ? null : Number(row.application),
@@ -92,23 +67,3 @@ export function toView(row: EventRow): EventView {
     data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
   };
 }
-
-/** JSON Schema of {@link EventView} (OpenAPI document, response serialization). */
-export const EVENT_SCHEMA = {
-  type: 'object',
-  required: ['id', 'type', 'at', 'organization', 'fleet', 'device', 'deviceUuid', 'deviceSeq', 'status'],
-  properties: {
-    id: { type: 'integer', description: 'Global cursor' },
-    type: { type: 'string', enum: [...EVENT_TYPES] },
-    at: { type: 'string', format: 'date-time' },
-    organization: { type: ['integer', 'null'] },
-    fleet: { type: ['integer', 'null'] },
-    device: { type: ['integer', 'null'] },
-    deviceUuid: { type: ['string', 'null'] },
-    deviceSeq: { type: ['integer', 'null'] },
-    apiKey: { type: ['integer', 'null'] },
-    previousStatus: { type: ['string', 'null'] },
-    status: { type: ['string', 'null'] },
-    data: { type: ['object', 'null'], additionalProperties: true },
-  },
-} as const;

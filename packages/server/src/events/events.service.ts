@@ -1,14 +1,14 @@
+import { type EventPage, MAX_WAIT_SECONDS } from '@mooring/protocol/contract';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
 import { mayReceiveEvents } from '../permissions/permissions.js';
-import { EVENT_TYPES, type EventView, isEventType, toView } from './event-types.js';
+import { EVENT_TYPES, isEventType, toView } from './event-types.js';
 import { type EventFilters, headCursor, listVisibleEvents } from './events.repository.js';
 import type { EventNotifier } from './notifier.js';
 
-/** The longest long-poll (`wait`), in seconds. */
-export const MAX_WAIT_SECONDS = 30;
-export const MAX_LIMIT = 1000;
+/** The longest long-poll (`wait`), in seconds: the contract's bound on the query. */
+export { MAX_WAIT_SECONDS };
 
 export interface FeedQuery {
   readonly after?: number | undefined;
@@ -18,11 +18,8 @@ export interface FeedQuery {
   readonly wait?: number | undefined;
 }
 
-export interface FeedPage {
-  readonly events: readonly EventView[];
-  /** Pass as `after` for the next page; never smaller than the `after` given. */
-  readonly next: number;
-}
+/** `next`: pass as `after` for the next page; never smaller than the `after` given. */
+export type FeedPage = EventPage;
 
 /**
  * `types=device.offline,device.online` or with a wildcard per subject, `device.*`; unknown names are

@@ -156,8 +156,12 @@ export class EventHub {
   /** Fans out one batch; true when more may be waiting. */
   private async step(): Promise<boolean> {
     if (this.live.size === 0) {
-      // Nobody to deliver to: only move the cursor (new subscribers catch up on their own).
-      this.head = Math.max(this.head, await headCursor(this.ctx.db));
+      // Nobody to deliver to: only move the cursor (new subscribers catch up on their own). A
+      // subscriber that went live during the read sits at the old cursor: skipping ahead now would
+      // skip its events, so fan out to it instead.
+      const head = await headCursor(this.ctx.db);
+      if (this.live.size > 0) return true;
+      this.head = Math.max(this.head, head);
       return false;
     }
     const start = this.head;

@@ -13,7 +13,7 @@ export function hardeningOptions(config: Config): { http: { maxHeaderSize: numbe
  * Request-line and header limits, checked before authentication so oversized requests cost
  * nothing: 414 for a request target over `maxUrlLength`, 431 for header lines over `maxHeaderBytes`
  * in total. Body limits (413), malformed JSON (400) and unknown content types (415) are Fastify's
- * own checks, mapped onto our error codes in errors/handler.ts.
+ * own checks, mapped onto our error codes in http/error-handler.ts.
  */
 export function registerHardening(app: FastifyInstance, config: Config): void {
   const { maxUrlLength, maxHeaderBytes } = config;

@@ -1,18 +1,4 @@
-import type { ActorKind, CredentialVia } from '../auth/principal.js';
-
-/**
- * Every route declares who may call it; enforceAccess (auth/authenticate.ts) enforces it in one place.
- * - `public`: anyone, credentials optional (they are still validated when present).
- * - otherwise: the principal's kind must be listed, and, when `via` is given, the credential type too.
- */
-export type RouteAccess =
-  | 'public'
-  | {
-      readonly actors: readonly ActorKind[];
-      readonly via?: readonly CredentialVia[];
-      /** Only instance administrators. */
-      readonly admin?: boolean;
-    };
+import type { RouteAccess } from '../auth/access.js';
 
 /**
  * `balena`: the balena wire format (COMPAT.md A0.8) — error bodies are a JSON string, 401s are empty.
@@ -27,7 +13,6 @@ export interface MooringRouteConfig {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    access?: RouteAccess;
     wire?: WireFormat;
   }
 }
@@ -35,3 +20,5 @@ declare module 'fastify' {
 export const SESSION_USER: RouteAccess = { actors: ['user'], via: ['session'] };
 export const ANY_USER: RouteAccess = { actors: ['user'] };
 export const ADMIN_SESSION: RouteAccess = { actors: ['user'], via: ['session'], admin: true };
+/** A user whose password login is recent (MOORING_FRESH_AUTH_SECONDS): creating named keys. */
+export const FRESH_LOGIN: RouteAccess = { actors: ['user'], freshLogin: true };

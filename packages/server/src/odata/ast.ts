@@ -18,8 +18,10 @@
  * //     params: ['abc'], shapeKey: '…' }
  */
 
-/** A literal value bound as a SQL parameter. Datetimes are epoch milliseconds (UTC). */
-export type ParamValue = string | number | boolean | { readonly datetime: number };
+import type { ParamValue } from '../db/sql/slots.js';
+
+/** A literal value bound as a SQL parameter (defined beside the slots that bind it). */
+export type { ParamValue };
 
 /** The type of a literal, known from its syntax (`'x'`, `1.5`, `true`, `datetime'…'`). */
 export type ParamType = 'string' | 'number' | 'boolean' | 'datetime';

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ODataService } from './odata.service.js';
+import type { ReadTags } from './read-tags.js';
 
 /** The path after `/v7`, still percent-encoded (the parser splits on `&` before decoding). */
 const odataPath = (request: FastifyRequest): string => request.url.slice(3);
@@ -8,18 +9,18 @@ const odataPath = (request: FastifyRequest): string => request.url.slice(3);
  * `/v7/<resource>…`: access is decided per row by the permission module inside the OData service,
  * so the routes are public at the HTTP level (a presented credential is still verified first).
  */
-export function registerODataRoutes(app: FastifyInstance, odata: ODataService): void {
+export function registerODataRoutes(app: FastifyInstance, odata: ODataService, tags: ReadTags): void {
   const config = { access: 'public', wire: 'balena' } as const;
   const url = '/v7/*';
 
-  // Not async: on SQLite the answer is ready synchronously (a string), and only PostgreSQL's is a
-  // promise, which Fastify awaits and sends.
-  app.get(url, { config }, (request, reply) => {
-    const json = odata.readJson(odataPath(request), request.principal);
-    reply.type('application/json');
-    if (typeof json !== 'string') return json;
-    reply.send(json);
-    return undefined;
+  // HEAD is Fastify's automatic twin of this route. ETag, Cache-Control and 304: read-tags.ts (the
+  // table versions are read before the data, so a race yields a stale tag, never a fresh one).
+  app.get(url, { config }, async (request, reply) => {
+    const path = odataPath(request);
+    if (await tags.apply(path, request.principal, request.headers['if-none-match'], reply))
+      return reply.code(304).send();
+    const json = await odata.readJson(path, request.principal);
+    return reply.type('application/json').send(json);
   });
 
   app.post(url, { config }, async (request, reply) => {

@@ -1,40 +1,38 @@
-import { type Kysely, sql } from 'kysely';
-import { recordAuditEvent } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { isUniqueViolation } from '../db/errors.js';
-import type { DB } from '../db/schema.js';
 import { AppError } from '../errors/app-error.js';
 import { WriteEvents } from '../events/lifecycle.js';
+import type { Action } from '../permissions/permissions.js';
 import {
-  type Action,
-  CREATE_PARENT,
+  createParent,
   isReadOnlyResource,
   mayCreate,
-  principalShape,
   rowFilter,
   writableFields,
-} from '../permissions/permissions.js';
-import { beforeUpdate, prepareInsert, validateUpdate } from '../resources/hooks.js';
+} from '../resources/access.js';
 import { type FieldDef, type ResourceDef, resourceDef } from '../resources/model.js';
+import type { WriteAction, WriteScope, WriteServices } from '../resources/types.js';
 import type { ParsedRequest } from './ast.js';
-import { CompileEnv, clip } from './compiler/scope.js';
-import { rootWhere } from './compiler/select.js';
+import { clip } from './compiler/scope.js';
+import { deleteActors, deleteRows, insertRow, permittedIds, updateRows } from './odata.repository.js';
 import { parseODataUrl } from './parse-url.js';
-import { type Plan, PlanCache, runPlan, runRows } from './plan-cache.js';
+import { type Plan, PlanCache, runRows } from './plan-cache.js';
 import { measureQuery, overBudget, tierOf } from './query-cost.js';
 import { ReadGuard } from './read-guard.js';
 import { ReadPlanner } from './read-planner.js';
 import type { ArrayRow, RowMapper } from './row-mapper.js';
 import type { RowSerializer } from './row-serializer.js';
-import { Fragment, joinSql } from './sql/fragment.js';
 import type { ReaderResult } from './sqlite-reader.js';
 import { refuseUnsupportedOptions } from './write-options.js';
 
-type DynamicDb = Record<string, Record<string, unknown>>;
 type Values = Record<string, unknown>;
 
-/** The `/v7` resource API: parse → permission-checked, cached SQL plan → balena wire shape. */
+/**
+ * The `/v7` resource API: parse → permission-checked, cached SQL plan → balena wire shape. Generic
+ * over the resource registry (`resources/model.ts`): what a resource allows and what its writes do
+ * besides the row change are declared by the resource (`access`, `hooks`), never named here.
+ */
 export class ODataService {
   readonly plans: PlanCache;
 
@@ -44,7 +42,11 @@ export class ODataService {
   /** Runs the reads the planner marks as guarded: time limit, worker thread, per-tier share. */
   readonly guard: ReadGuard;
 
-  constructor(private readonly ctx: AppContext) {
+  constructor(
+    private readonly ctx: AppContext,
+    /** What resource hooks need from features above resources/ (wired by app.ts). */
+    private readonly services: WriteServices,
+  ) {
     this.guard = new ReadGuard(ctx.db, {
       userTimeoutMs: ctx.config.odataTimeoutMs,
       anonymousTimeoutMs: ctx.config.odataAnonymousTimeoutMs,
@@ -60,21 +62,19 @@ export class ODataService {
 
   /**
    * `GET /v7/…` as the answer's JSON text, `{"d":[rows]}` or `{"d":count}`, written by the plan's
-   * precomputed serializer. On SQLite the statement runs synchronously, so the answer is a string and
-   * the hot path creates no promise; on PostgreSQL it is a promise of the same text.
+   * precomputed serializer (or, on SQLite, by SQLite itself: `plan.jsonStatement`).
    */
-  readJson(url: string, principal: Principal | null): string | Promise<string> {
+  async readJson(url: string, principal: Principal | null): Promise<string> {
     const { count, plan, values, read } = this.prepareRead(url, principal);
     if (read.guarded) {
-      return this.guard
-        .run(plan, values, read.tier)
-        .then((r) => ('json' in r ? `{"d":${r.json}}` : `{"d":${answerText(plan, count, r.rows)}}`));
+      const r = await this.guard.run(plan, values, read.tier);
+      return 'json' in r ? `{"d":${r.json}}` : `{"d":${answerText(plan, count, r.rows)}}`;
     }
     if (plan.jsonStatement) return `{"d":${plan.jsonStatement.get(...values) as string}}`;
-    const answer = (rows: readonly ArrayRow[]): string =>
-      `{"d":${count ? countOf(rows) : (plan.serialize as RowSerializer)(rows)}}`;
-    if (plan.statement) return answer(plan.statement.all(...values) as ArrayRow[]);
-    return runRows(this.ctx.db, plan, values).then(answer);
+    const rows = plan.statement
+      ? (plan.statement.all(...values) as ArrayRow[])
+      : await runRows(this.ctx.db, plan, values);
+    return `{"d":${answerText(plan, count, rows)}}`;
   }
 
   /** `GET /v7/…` → `{ d: rows }` or `{ d: count }`. `url` is the path after `/v7`, still encoded. */
@@ -114,21 +114,19 @@ export class ODataService {
     }
     await this.checkParent(def, values, principal);
     const now = this.ctx.clock.now();
-    const db = this.ctx.db.kysely;
-    const id = await db
+    const { hooks } = def;
+    const { id, eventsWritten } = await this.ctx.db.kysely
       .transaction()
       .execute(async (trx) => {
-        const row = toColumns(def, await prepareInsert(trx, def.name, values, now));
-        const inserted = await (trx as unknown as Kysely<DynamicDb>)
-          .insertInto(def.table)
-          .values(row)
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await (await WriteEvents.afterInsert(trx, def.name, Number(inserted.id), now)).append(trx);
-        return Number(inserted.id);
+        const derived = hooks.prepareInsert ? await hooks.prepareInsert(trx, values, now) : {};
+        const row = { ...values, created_at: now, modified_at: now, ...derived };
+        const id = await insertRow(trx, def.table, toColumns(def, row));
+        const events = new WriteEvents(now, hooks.insertEvents ? await hooks.insertEvents(trx, id, now) : []);
+        await events.append(trx);
+        return { id, eventsWritten: events.written };
       })
       .catch(rethrowConflict(def));
-    if (def.name === 'device') this.ctx.eventsWritten();
+    if (eventsWritten) this.ctx.eventsWritten();
     const { d } = await this.read(`/${def.name}(${id})`, principal);
     return { id, entity: (d as unknown[])[0] ?? null };
   }
@@ -173,48 +171,33 @@ export class ODataService {
     values: Values,
     principal: Principal | null,
   ): Promise<number> {
-    validateUpdate(def.name, values);
+    const { hooks } = def;
+    hooks.validateUpdate?.(values);
     const allowed = principal ? writableFields(def.name, principal) : null;
     const refused = allowed ? Object.keys(values).find((name) => !allowed.has(name)) : undefined;
     if (refused) throw new AppError('forbidden', `Not allowed to change "${refused}" of ${def.name}`);
     const ids = await this.targetIds(def, request, principal, 'update');
     if (ids.length === 0 || Object.keys(values).length === 0) return 0;
     // Moving a row to another parent needs the same right on the new parent as creating it there.
-    const parent = CREATE_PARENT[def.name];
+    const parent = createParent(def.name);
     if (parent && values[parent.field] !== undefined && principal)
       await this.checkParent(def, values, principal);
-    const db = this.ctx.db.kysely as unknown as Kysely<DynamicDb>;
     const now = this.ctx.clock.now();
-    const eventsWritten = await db
+    const eventsWritten = await this.ctx.db.kysely
       .transaction()
       .execute(async (trx) => {
-        const events = await WriteEvents.before(trx, 'update', def.name, ids, values, now);
-        await beforeUpdate(this.ctx, trx as unknown as Kysely<DB>, def.name, ids, values, principal);
-        await trx
-          .updateTable(def.table)
-          .set({ ...toColumns(def, values), modified_at: now })
-          .where('id', 'in', ids)
-          .execute();
-        if (def.name === 'application' && values.app_name !== undefined) {
-          // The slug follows the name (COMPAT.md A6).
-          await sql`UPDATE application SET slug = lower((SELECT o.handle FROM organization o WHERE o.id = application.organization) || '/' || app_name) WHERE id IN (${sql.join(ids)})`.execute(
-            trx,
-          );
-        }
+        const scope = this.writeScope(trx, ids, values, principal, now);
+        const late = hooks.updateEvents ? await hooks.updateEvents(scope) : null;
+        const events = new WriteEvents(now, [], late ?? undefined);
+        await hooks.beforeUpdate?.(scope);
+        await updateRows(trx, def.table, ids, { ...toColumns(def, values), modified_at: now });
+        await hooks.afterUpdate?.(scope);
         await events.append(trx);
         return events.written;
       })
       .catch(rethrowConflict(def));
     if (eventsWritten) this.ctx.eventsWritten();
-    // A device key's principal carries the device's fleet: a move must not leave it stale anywhere.
-    if (def.name === 'device' && values.belongs_to__application !== undefined)
-      await this.ctx.invalidateCredentials();
-    if (def.name === 'api_key') {
-      // A changed expiry_date must take effect on the next request, here and on other instances.
-      await this.ctx.invalidateCredentials();
-      const type = values.expiry_date !== undefined ? 'api_key.expiry_changed' : 'api_key.updated';
-      await this.auditKeys(type, ids, principal);
-    }
+    await this.afterCommit(def, 'update', ids, values, principal);
     return ids.length;
   }
 
@@ -226,36 +209,51 @@ export class ODataService {
     if (isReadOnlyResource(def.name, 'delete')) throw readOnly(def.name, 'deleted');
     const ids = await this.targetIds(def, request, principal, 'delete');
     if (ids.length === 0) return 0;
-    const db = this.ctx.db.kysely as unknown as Kysely<DynamicDb>;
-    const eventsWritten = await db.transaction().execute(async (trx) => {
-      const events = await WriteEvents.before(trx, 'delete', def.name, ids, {}, this.ctx.clock.now());
-      const actors = await ownedActors(trx, def.name, ids);
-      await trx.deleteFrom(def.table).where('id', 'in', ids).execute();
+    const { hooks } = def;
+    const eventsWritten = await this.ctx.db.kysely.transaction().execute(async (trx) => {
+      const scope = this.writeScope(trx, ids, {}, principal, this.ctx.clock.now());
+      const events = new WriteEvents(scope.now, hooks.deleteEvents ? await hooks.deleteEvents(scope) : []);
+      const actors = hooks.ownedActors ? await hooks.ownedActors(scope) : [];
+      await deleteRows(trx, def.table, ids);
       // Actors own API keys (FK cascade): removing them revokes provisioning and device keys.
-      if (actors.length > 0) await trx.deleteFrom('actor').where('id', 'in', actors).execute();
+      await deleteActors(trx, actors);
       await events.append(trx);
       return events.written;
     });
     if (eventsWritten) this.ctx.eventsWritten();
-    if (def.name === 'api_key' || actorsOwnKeys(def.name)) await this.ctx.invalidateCredentials();
-    if (def.name === 'api_key') await this.auditKeys('api_key.revoked', ids, principal);
+    await this.afterCommit(def, 'delete', ids, {}, principal);
     return ids.length;
   }
 
-  private async auditKeys(
-    type: 'api_key.revoked' | 'api_key.expiry_changed' | 'api_key.updated',
-    ids: number[],
+  private writeScope(
+    trx: WriteScope['trx'],
+    ids: readonly number[],
+    values: Values,
+    principal: Principal | null,
+    now: number,
+  ): WriteScope {
+    const db = { ...this.ctx.db, kysely: trx };
+    return { trx, db, ids, values, principal, now, services: this.services };
+  }
+
+  private async afterCommit(
+    def: ResourceDef,
+    action: WriteAction,
+    ids: readonly number[],
+    values: Values,
     principal: Principal | null,
   ): Promise<void> {
-    for (const keyId of ids) {
-      await recordAuditEvent(this.ctx.db, {
-        type,
-        at: this.ctx.clock.now(),
-        actorId: principal?.actorId ?? null,
-        userId: principal?.userId ?? null,
-        details: { keyId },
-      });
-    }
+    if (!def.hooks.afterCommit) return;
+    const now = this.ctx.clock.now();
+    await def.hooks.afterCommit({
+      action,
+      db: this.ctx.db,
+      ids,
+      values,
+      principal,
+      now,
+      services: this.services,
+    });
   }
 
   /** Ids of rows matching the request that the principal may read AND perform `action` on. */
@@ -272,25 +270,12 @@ export class ODataService {
     // A write's $filter compiles like a read's: the same static budget (odata/query-cost.ts).
     const tooExpensive = overBudget(measureQuery(def, request), tierOf(principal));
     if (tooExpensive) throw tooExpensive;
-    const env = new CompileEnv(this.ctx.db.dialect, principal);
-    const plan = this.plans.get(`${action}|${principalShape(principal)}|${request.shapeKey}`, () => {
-      const scope = env.scope(def);
-      const where = rootWhere(
-        env,
-        scope,
-        request,
-        filter.kind === 'where' ? (s, form) => filter.predicate(s.alias, form) : undefined,
-      );
-      const head = new Fragment(`SELECT ${scope.q}."id" AS id FROM ${scope.model.table} ${scope.q} WHERE `);
-      return { query: joinSql([head, where], ''), shape: { fields: [], expands: [] } };
-    });
-    const rows = await runPlan(this.ctx.db, plan, plan.bind(request.params, principal));
-    return rows.map((row) => Number(row.id));
+    return permittedIds(this.ctx.db, this.plans, def, request, principal, action, filter);
   }
 
   /** A new row's parent must be readable (else "does not exist") and allow the action (else 403). */
   private async checkParent(def: ResourceDef, values: Values, principal: Principal): Promise<void> {
-    const parent = CREATE_PARENT[def.name];
+    const parent = createParent(def.name);
     if (!parent) return;
     const parentDef = requireResource(parent.resource);
     const id = values[parent.field];
@@ -410,27 +395,6 @@ function toColumns(def: ResourceDef, values: Values): Values {
     row[column] = value;
   }
   return row;
-}
-
-function actorsOwnKeys(resource: string): boolean {
-  return resource === 'device' || resource === 'application';
-}
-
-async function ownedActors(trx: Kysely<DynamicDb>, resource: string, ids: number[]): Promise<number[]> {
-  if (resource === 'device') {
-    const rows = await trx.selectFrom('device').select('actor').where('id', 'in', ids).execute();
-    return rows.map((r) => Number(r.actor));
-  }
-  if (resource === 'application') {
-    const apps = await trx.selectFrom('application').select('actor').where('id', 'in', ids).execute();
-    const devices = await trx
-      .selectFrom('device')
-      .select('actor')
-      .where('belongs_to__application', 'in', ids)
-      .execute();
-    return [...apps, ...devices].map((r) => Number(r.actor));
-  }
-  return [];
 }
 
 /** balena's 409 text: `"a" and "b" must be unique.` (COMPAT.md A8), from either driver's error. */

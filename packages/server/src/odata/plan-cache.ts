@@ -1,13 +1,13 @@
 import type { Statement } from 'better-sqlite3';
 import type { Database } from '../db/database.js';
+import { type Fragment, finishSql } from '../db/sql/fragment.js';
+import type { Slot } from '../db/sql/slots.js';
+import { type Binder, compileBinder } from '../db/sql/values.js';
 import { isCountShape, type RowShape } from './compiler/select.js';
 import { type ArrayRow, compileRowMapper, type RowMapper } from './row-mapper.js';
 import { compileRowSerializer, type RowSerializer } from './row-serializer.js';
-import type { Slot } from './slots.js';
-import { type Fragment, finishSql } from './sql/fragment.js';
 import { sqliteJsonRows } from './sql-json.js';
 import { deadlineFor } from './sqlite-reader.js';
-import { type Binder, compileBinder } from './values.js';
 
 /** A compiled statement reusable for every request of the same shape and principal shape. */
 export interface Plan {

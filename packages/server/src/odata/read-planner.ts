@@ -1,7 +1,8 @@
 import type { Principal } from '../auth/principal.js';
 import type { DialectName } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
-import { canEverRead, principalShape } from '../permissions/permissions.js';
+import { principalShape } from '../permissions/permissions.js';
+import { canEverRead } from '../resources/access.js';
 import { type ResourceDef, resourceDef } from '../resources/model.js';
 import type { ParsedRequest } from './ast.js';
 import { CompileEnv, clip } from './compiler/scope.js';

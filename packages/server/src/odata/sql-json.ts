@@ -1,8 +1,8 @@
+import { type Fragment, quoteId, quoteLiteral, SqlBuilder } from '../db/sql/fragment.js';
 import type { FieldType } from '../resources/model.js';
 import { joinedColumn, type RowShape } from './compiler/select.js';
 import { expandColumns } from './row-mapper.js';
 import { verbatim } from './row-serializer.js';
-import { type Fragment, quoteId, quoteLiteral, SqlBuilder } from './sql/fragment.js';
 
 /**
  * SQLite only: the whole answer of a root read as one JSON text (`[{…},…]`), which SQLite builds

@@ -1,4 +1,5 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
+import { ErrorEnvelope } from '@mooring/protocol/contract';
 import type { FastifySchema, RouteOptions } from 'fastify';
 import type { WireFormat } from '../http/route-config.js';
 import { DOCUMENTED_RESPONSES } from './responses.js';
@@ -10,24 +11,8 @@ type Json = Record<string, unknown>;
 /** Wildcard routes documented otherwise: /v7/* by the generated resource paths; /* is the dashboard's file server. */
 const GENERATED_ELSEWHERE = new Set(['/v7/*', '/*']);
 
-const mooringError = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message', 'requestId'],
-      properties: {
-        code: {
-          type: 'string',
-          description: 'Stable code from the registry (errors/codes.ts), e.g. `not_found`.',
-        },
-        message: { type: 'string' },
-        requestId: { type: 'string' },
-      },
-    },
-  },
-};
+/** Mooring's error body, from the contract (its `code` lists the registry's codes). */
+const mooringError = ErrorEnvelope as unknown as Json;
 const balenaError = { type: 'string', description: 'The message, as a JSON string (balena wire format).' };
 const response = (description: string, schema: Json, headers?: Json): Json => ({
   description,

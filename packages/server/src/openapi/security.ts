@@ -1,4 +1,4 @@
-import type { RouteAccess } from '../http/route-config.js';
+import type { RouteAccess } from '../auth/access.js';
 
 type Requirement = Record<string, string[]>;
 
@@ -62,7 +62,8 @@ const KEY_FORMS: Requirement[] = [{ bearerKey: [] }, { apiKeyQuery: [] }, { http
 export function securityFor(access: RouteAccess | undefined): Requirement[] {
   // `{}` first: credentials are optional on public routes (still verified when present).
   if (access === undefined || access === 'public') return [{}, SESSION, ...KEY_FORMS];
-  const sessionOnly = access.via?.every((via) => via === 'session') === true;
+  // A fresh password login is only ever carried by a session token.
+  const sessionOnly = access.freshLogin === true || access.via?.every((via) => via === 'session') === true;
   if (sessionOnly) return [SESSION];
   return access.actors.includes('user') ? [SESSION, ...KEY_FORMS] : KEY_FORMS;
 }
@@ -73,5 +74,6 @@ export function describeAccess(access: RouteAccess | undefined): string {
     return 'public (credentials optional; row permissions apply)';
   const who = access.actors.join(', ');
   const via = access.via ? ` via ${access.via.join(', ')}` : '';
-  return `${who}${via}${access.admin ? ' (instance administrators only)' : ''}`;
+  const fresh = access.freshLogin ? ' (session with a recent password login)' : '';
+  return `${who}${via}${access.admin ? ' (instance administrators only)' : ''}${fresh}`;
 }

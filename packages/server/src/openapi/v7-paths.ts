@@ -1,5 +1,5 @@
-import { isReadOnlyResource } from '../permissions/permissions.js';
-import { type FieldDef, RESOURCES, type ResourceDef } from '../resources/model.js';
+import { isReadOnlyResource } from '../resources/access.js';
+import { type FieldDef, REGISTRY, type ResourceDef } from '../resources/model.js';
 import { securityFor } from './security.js';
 
 /*
@@ -33,6 +33,14 @@ const READ_PARAMS: Json[] = [
   queryParam('$top', 'At most this many rows.', { type: 'integer', minimum: 0 }),
   queryParam('$skip', 'Skip this many rows.', { type: 'integer', minimum: 0 }),
 ];
+
+/** Every GET of /v7 (HEAD too): a strong ETag and 304 on If-None-Match, except secret-bearing reads. */
+const NOT_MODIFIED: Json = {
+  '304': {
+    description:
+      'Not modified: the `If-None-Match` request header named the current `ETag` of this URL (empty body). Every GET and HEAD here sends a strong `ETag` with `Cache-Control: private, no-cache`, except reads of `*_variable` (`no-store`); see docs/caching.md.',
+  },
+};
 
 function fieldSchema(name: string, field: FieldDef): Json {
   let schema: Json;
@@ -72,7 +80,7 @@ function fieldSchema(name: string, field: FieldDef): Json {
 /** Component schemas for every resource: the row, and the bodies of POST, PATCH and PUT. */
 export function v7Schemas(): Record<string, Json> {
   const out: Record<string, Json> = {};
-  for (const def of Object.values(RESOURCES)) {
+  for (const def of Object.values(REGISTRY)) {
     const entries = Object.entries(def.fields);
     out[`v7.${def.name}`] = {
       type: 'object',
@@ -133,8 +141,10 @@ const ERRORS = {
 export function v7Paths(): Record<string, Json> {
   const security = securityFor('public');
   const paths: Record<string, Json> = {};
-  for (const def of Object.values(RESOURCES)) {
+  for (const def of Object.values(REGISTRY)) {
     const tags = [`v7/${def.name}`];
+    // Variables carry secrets: their reads are never tagged or stored (odata/read-tags.ts).
+    const tagged = !def.name.endsWith('_variable');
     const op = (id: string, summary: string, extra: Json): Json => ({
       operationId: `v7.${def.name}.${id}`,
       summary,
@@ -142,7 +152,11 @@ export function v7Paths(): Record<string, Json> {
       security,
       'x-mooring-access': 'public at the HTTP level; rows are filtered by the permission module',
       ...extra,
-      responses: { ...(extra.responses as Json), ...ERRORS },
+      responses: {
+        ...(extra.responses as Json),
+        ...(tagged && (id.startsWith('get') || id === 'list' || id === 'count') ? NOT_MODIFIED : {}),
+        ...ERRORS,
+      },
     });
     const creatable =
       Object.values(def.fields).some((f) => f.create) && !isReadOnlyResource(def.name, 'create');

@@ -22,7 +22,7 @@ export interface MetricsSources {
 /** Methods Node's HTTP parser accepts that a route can carry; anything else is counted as `other`. */
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-/** Why a 401 was sent, read back from the challenge the error handler wrote (errors/handler.ts). */
+/** Why a 401 was sent, read back from the challenge the error handler wrote (http/error-handler.ts). */
 export type AuthFailureReason =
   | 'login'
   | 'missing_credential'
@@ -243,7 +243,7 @@ function methodLabel(method: string): string {
 
 /**
  * The reason of a 401 from its `WWW-Authenticate` challenge: the error handler and the signature
- * hook are the only writers, so the set is closed (errors/handler.ts, signatures/signature-auth.ts).
+ * hook are the only writers, so the set is closed (http/error-handler.ts, signatures/signed-requests.ts).
  */
 export function authFailureReason(login: boolean, challenge: unknown): AuthFailureReason {
   if (login) return 'login';

@@ -1,15 +1,16 @@
 import type { KeyLimits, Principal, ScopeArea } from '../auth/principal.js';
-import { ConstSlot, PrincipalSlot } from '../odata/slots.js';
-import { FALSE, type Fragment, joinSql, quoteLiteral, raw, ref, sql, TRUE } from '../odata/sql/fragment.js';
+import { FALSE, type Fragment, joinSql, quoteLiteral, raw, ref, sql, TRUE } from '../db/sql/fragment.js';
+import { ConstSlot, PrincipalSlot } from '../db/sql/slots.js';
 
 /**
- * THE permission module (DESIGN.md §2, STYLE.md §5): for each resource and action, the rows a
- * principal may touch, as a SQL predicate over the row alias (a `Fragment`: SQL text with `?` per bound
- * principal value, see odata/sql/fragment.ts; it also embeds in Kysely `sql` templates). The OData
- * compiler applies it to the
- * root query, every $expand, every lambda and navigation, and every write; the custom endpoints ask it
- * too. Nothing else decides access. Effective rights = key limits ∩ the owner's current rights, both
- * evaluated in SQL at request time, so leaving an organization removes a key's access at once.
+ * The vocabulary of permission predicates (DESIGN.md §2, STYLE.md §5): the rows a principal may touch,
+ * as a SQL predicate over the row alias (a `Fragment`: SQL text with `?` per bound principal value,
+ * see db/sql/fragment.ts; it also embeds in Kysely `sql` templates). The sets a principal reaches
+ * (its organizations, fleets, devices, a key's fleet list) are defined here once; each `/v7` resource
+ * states its rules with them in `resources/<name>.ts`, and `resources/access.ts` `rowFilter` combines
+ * them. The event and webhook rules and the device endpoint decisions live here too. Effective
+ * rights = key limits ∩ the owner's current rights, both evaluated in SQL at request time, so leaving
+ * an organization removes a key's access at once.
  */
 export type Action = 'read' | 'create' | 'update' | 'delete';
 
@@ -29,7 +30,7 @@ export type RowFilter =
   | { readonly kind: 'none' }
   | { readonly kind: 'where'; readonly predicate: Predicate };
 
-type Predicate = (alias: string, form?: PredicateForm) => Fragment;
+export type Predicate = (alias: string, form?: PredicateForm) => Fragment;
 
 /**
  * The filter as one SQL predicate over `alias` (`1 = 1` / `1 = 0` for all / none rows), for
@@ -41,29 +42,31 @@ export function filterPredicate(filter: RowFilter, alias: string, form: Predicat
   return filter.predicate(alias, form);
 }
 
-const ALL: RowFilter = { kind: 'all' };
-const NONE: RowFilter = { kind: 'none' };
-const where = (predicate: Predicate): RowFilter => ({ kind: 'where', predicate });
+export const ALL: RowFilter = { kind: 'all' };
+export const NONE: RowFilter = { kind: 'none' };
+export const where = (predicate: Predicate): RowFilter => ({ kind: 'where', predicate });
 
-const userId = new PrincipalSlot('userId');
-const actorId = new PrincipalSlot('actorId');
-const deviceId = new PrincipalSlot('deviceId');
-const applicationId = new PrincipalSlot('applicationId');
-const col = ref;
+/** The calling principal's values, bound per request. */
+export const userId = new PrincipalSlot('userId');
+export const actorId = new PrincipalSlot('actorId');
+export const deviceId = new PrincipalSlot('deviceId');
+export const applicationId = new PrincipalSlot('applicationId');
+/** `"alias"."column"` */
+export const col = ref;
 
 /**
  * A set of ids the principal reaches: `SELECT <column> FROM <from> WHERE <where>`. Its columns are
  * primary keys or uniquely indexed, so the `point` form probes an index. Aliases are fixed per set
  * and distinct from the compiler's (`t0`, `t1`, …).
  */
-interface Reach {
+export interface Reach {
   readonly from: Fragment;
   readonly column: Fragment;
   readonly where: (form: PredicateForm) => Fragment;
 }
 
 /** `value` is in `set`, written in `form` (see {@link PredicateForm}). */
-function within(value: Fragment, set: Reach, form: PredicateForm = 'scan'): Fragment {
+export function within(value: Fragment, set: Reach, form: PredicateForm = 'scan'): Fragment {
   return form === 'scan'
     ? sql`${value} IN (SELECT ${set.column} FROM ${set.from} WHERE ${set.where(form)})`
     : sql`EXISTS (SELECT 1 FROM ${set.from} WHERE ${set.column} = ${value} AND ${set.where(form)})`;
@@ -76,82 +79,33 @@ const reach = (from: string, column: string, where: (form: PredicateForm) => Fra
 });
 
 /** Organizations the calling user belongs to. */
-const MY_ORGS = reach(
+export const MY_ORGS = reach(
   'organization_membership pm',
   'pm.is_member_of__organization',
   () => sql`pm."user" = ${userId}`,
 );
 /** Fleets of those organizations. */
-const MY_APPS = reach('application pa', 'pa.id', (form) => within(raw('pa.organization'), MY_ORGS, form));
+export const MY_APPS = reach('application pa', 'pa.id', (form) =>
+  within(raw('pa.organization'), MY_ORGS, form),
+);
 /** Devices of those fleets. */
-const MY_DEVICES = reach('device pd', 'pd.id', (form) =>
+export const MY_DEVICES = reach('device pd', 'pd.id', (form) =>
   within(raw('pd.belongs_to__application'), MY_APPS, form),
 );
 /** Users who share an organization with the caller. */
-const CO_MEMBERS = reach('organization_membership pm2', 'pm2."user"', (form) =>
+export const CO_MEMBERS = reach('organization_membership pm2', 'pm2."user"', (form) =>
   within(raw('pm2.is_member_of__organization'), MY_ORGS, form),
 );
 /** Actors of the caller's fleets (their provisioning keys) and of their devices (device keys). */
-const FLEET_ACTORS = reach('application ka', 'ka.actor', (form) =>
+export const FLEET_ACTORS = reach('application ka', 'ka.actor', (form) =>
   within(raw('ka.organization'), MY_ORGS, form),
 );
-const DEVICE_ACTORS = reach('device kd', 'kd.actor', (form) =>
+export const DEVICE_ACTORS = reach('device kd', 'kd.actor', (form) =>
   within(raw('kd.belongs_to__application'), MY_APPS, form),
 );
 
-/** Resources that /v7 never writes (managed by Mooring endpoints or seeded). */
-const READ_ONLY = new Set([
-  'organization',
-  'organization_membership',
-  'user',
-  'device_type',
-  'device_type_alias',
-  'cpu_architecture',
-]);
-/** Readable by anyone, even without credentials (COMPAT.md (b) item 0). */
-const PUBLIC_CATALOGUE = new Set(['device_type', 'device_type_alias', 'cpu_architecture']);
-
-/** Rules for members of organizations (non-administrators), via a session or a named key. */
-const MEMBER_RULES: Record<string, Predicate> = {
-  organization: (a, form) => within(col(a, 'id'), MY_ORGS, form),
-  organization_membership: (a, form) => within(col(a, 'is_member_of__organization'), MY_ORGS, form),
-  user: (a, form) => sql`(${col(a, 'id')} = ${userId} OR ${within(col(a, 'id'), CO_MEMBERS, form)})`,
-  application: (a, form) => within(col(a, 'organization'), MY_ORGS, form),
-  device: (a, form) => within(col(a, 'belongs_to__application'), MY_APPS, form),
-  application_environment_variable: (a, form) => within(col(a, 'application'), MY_APPS, form),
-  application_config_variable: (a, form) => within(col(a, 'application'), MY_APPS, form),
-  device_environment_variable: (a, form) => within(col(a, 'device'), MY_DEVICES, form),
-  device_config_variable: (a, form) => within(col(a, 'device'), MY_DEVICES, form),
-  device_tag: (a, form) => within(col(a, 'device'), MY_DEVICES, form),
-  // Own keys, and the provisioning/device keys of fleets and devices the user can reach.
-  api_key: (a, form) =>
-    sql`(${col(a, 'is_of__actor')} = ${actorId} OR ${within(col(a, 'is_of__actor'), FLEET_ACTORS, form)} OR ${within(col(a, 'is_of__actor'), DEVICE_ACTORS, form)})`,
-};
-
-/**
- * Device keys act on their own device only (COMPAT.md (b) item 4): read and report on it, read its
- * fleet and fleet variables, manage its own variables.
- */
-const DEVICE_RULES: Record<string, Partial<Record<Action, Predicate>>> = {
-  device: {
-    read: (a) => sql`${col(a, 'id')} = ${deviceId}`,
-    update: (a) => sql`${col(a, 'id')} = ${deviceId}`,
-  },
-  application: { read: (a) => sql`${col(a, 'id')} = ${applicationId}` },
-  application_environment_variable: { read: (a) => sql`${col(a, 'application')} = ${applicationId}` },
-  application_config_variable: { read: (a) => sql`${col(a, 'application')} = ${applicationId}` },
-  device_environment_variable: ownDeviceRows(),
-  device_config_variable: ownDeviceRows(),
-  device_tag: ownDeviceRows(),
-};
-
-function ownDeviceRows(): Partial<Record<Action, Predicate>> {
-  const own: Predicate = (a) => sql`${col(a, 'device')} = ${deviceId}`;
-  return { read: own, create: own, update: own, delete: own };
-}
-
 /** What a device may write on its own row: the state it reports (COMPAT.md A7). */
-const DEVICE_REPORTED_FIELDS: ReadonlySet<string> = new Set([
+export const DEVICE_REPORTED_FIELDS: ReadonlySet<string> = new Set([
   'status',
   'ip_address',
   'mac_address',
@@ -176,85 +130,38 @@ const DEVICE_REPORTED_FIELDS: ReadonlySet<string> = new Set([
   'local_id',
 ]);
 
-/** The scope area each resource falls under; organizations and users are readable context. */
-const AREA_OF: Readonly<Record<string, ScopeArea>> = {
-  application: 'fleets',
-  device: 'devices',
-  application_environment_variable: 'env',
-  application_config_variable: 'env',
-  device_environment_variable: 'env',
-  device_config_variable: 'env',
-  // Tags hang off devices like device variables and follow the same rules.
-  device_tag: 'env',
-  api_key: 'keys',
-};
-
-export function rowFilter(resource: string, action: Action, principal: Principal | null): RowFilter {
-  if (action !== 'read' && isReadOnlyResource(resource, action)) return NONE;
-  if (!principal) {
-    if (action !== 'read') return NONE;
-    if (PUBLIC_CATALOGUE.has(resource)) return ALL;
-    // Anonymous callers see public fleets only (none unless marked public).
-    if (resource === 'application') return where((a) => sql`${col(a, 'is_public')} = 1`);
-    return NONE;
-  }
-  if (PUBLIC_CATALOGUE.has(resource)) return ALL;
-  if (principal.kind === 'device') {
-    const rule = DEVICE_RULES[resource]?.[action];
-    return rule ? where(rule) : NONE;
-  }
-  // Provisioning keys only register devices (POST /device/register), never through /v7.
-  if (principal.kind !== 'user') return NONE;
-  const owner: RowFilter = principal.isAdmin
-    ? ALL
-    : MEMBER_RULES[resource]
-      ? where(MEMBER_RULES[resource])
-      : NONE;
-  return principal.limits ? intersect(owner, limitFilter(resource, action, principal.limits)) : owner;
-}
-
-function intersect(a: RowFilter, b: RowFilter): RowFilter {
+/** Rows both filters allow. */
+export function intersect(a: RowFilter, b: RowFilter): RowFilter {
   if (a.kind === 'none' || b.kind === 'none') return NONE;
   if (a.kind === 'all') return b;
   if (b.kind === 'all') return a;
   return where((alias, form) => sql`(${a.predicate(alias, form)}) AND (${b.predicate(alias, form)})`);
 }
 
-/** What a named key's limits allow, before intersecting with its owner's rights. */
-function limitFilter(resource: string, action: Action, limits: KeyLimits): RowFilter {
-  const area = AREA_OF[resource];
-  if (area) {
-    const level = limits.areas[area];
-    if (!level || (action !== 'read' && level !== 'write')) return NONE;
-  } else if (action !== 'read') {
-    return NONE;
-  }
-  if (limits.fleetIds === null) return ALL;
-  // A new fleet would lie outside the key's fleet list by definition.
-  if (resource === 'application' && action === 'create') return NONE;
-  const fleets = () =>
+/**
+ * The sets a fleet-restricted key reaches (its `fleetIds`, bound per request as `fleetId` slots: the
+ * list's length is part of the principal's shape, its values are not).
+ */
+export interface FleetLimit {
+  /** `(?, ?, …)`: the key's fleet ids (`(NULL)` for an empty list: no row matches). */
+  readonly list: () => Fragment;
+  readonly devices: Reach;
+  readonly fleetActors: Reach;
+  readonly deviceActors: Reach;
+  readonly organizations: Reach;
+}
+
+export function fleetLimit(limits: KeyLimits): FleetLimit {
+  const list = () =>
     sql`(${joinSql(limits.fleetIds?.length ? limits.fleetIds.map((_, i) => sql`${new PrincipalSlot('fleetId', i)}`) : [raw('NULL')])})`;
-  const inFleets = (column: string) => () => sql`${raw(column)} IN ${fleets()}`;
-  const limitedDevices = reach('device ld', 'ld.id', inFleets('ld.belongs_to__application'));
-  const limitedFleetActors = reach('application la', 'la.actor', inFleets('la.id'));
-  const limitedDeviceActors = reach('device ld', 'ld.actor', inFleets('ld.belongs_to__application'));
-  const limitedOrgs = reach('application lo', 'lo.organization', inFleets('lo.id'));
-  const fleetRule: Record<string, Predicate> = {
-    application: (a) => sql`${col(a, 'id')} IN ${fleets()}`,
-    device: (a) => sql`${col(a, 'belongs_to__application')} IN ${fleets()}`,
-    application_environment_variable: (a) => sql`${col(a, 'application')} IN ${fleets()}`,
-    application_config_variable: (a) => sql`${col(a, 'application')} IN ${fleets()}`,
-    device_environment_variable: (a, form) => within(col(a, 'device'), limitedDevices, form),
-    device_config_variable: (a, form) => within(col(a, 'device'), limitedDevices, form),
-    device_tag: (a, form) => within(col(a, 'device'), limitedDevices, form),
-    api_key: (a, form) =>
-      sql`(${within(col(a, 'is_of__actor'), limitedFleetActors, form)} OR ${within(col(a, 'is_of__actor'), limitedDeviceActors, form)})`,
-    organization: (a, form) => within(col(a, 'id'), limitedOrgs, form),
-    organization_membership: (a, form) => within(col(a, 'is_member_of__organization'), limitedOrgs, form),
-    user: (a) => sql`${col(a, 'id')} = ${userId}`,
+  const inFleets = (column: string) => () => sql`${raw(column)} IN ${list()}`;
+  return {
+    list,
+    devices: reach('device ld', 'ld.id', inFleets('ld.belongs_to__application')),
+    fleetActors: reach('application la', 'la.actor', inFleets('la.id')),
+    deviceActors: reach('device ld', 'ld.actor', inFleets('ld.belongs_to__application')),
+    organizations: reach('application lo', 'lo.organization', inFleets('lo.id')),
   };
-  const rule = fleetRule[resource];
-  return rule ? where(rule) : NONE;
 }
 
 /*
@@ -375,40 +282,6 @@ export function webhookMayReceive(
   if (endpoint.fleetIds !== null && (event.fleet === null || !endpoint.fleetIds.includes(event.fleet)))
     return false;
   return endpoint.types === null || endpoint.types.includes(event.type);
-}
-
-/** Whether any row of the resource could ever be readable: false → the root query answers 401/403. */
-export function canEverRead(resource: string, principal: Principal | null): boolean {
-  return rowFilter(resource, 'read', principal).kind !== 'none';
-}
-
-/** Fields the principal may set on update; null = every field the model marks updatable. */
-export function writableFields(resource: string, principal: Principal): ReadonlySet<string> | null {
-  return principal.kind === 'device' && resource === 'device' ? DEVICE_REPORTED_FIELDS : null;
-}
-
-/** True when /v7 never writes this resource for anyone (405 rather than 403). */
-export function isReadOnlyResource(resource: string, action: Exclude<Action, 'read'>): boolean {
-  return READ_ONLY.has(resource) || (resource === 'api_key' && action === 'create');
-}
-
-/**
- * What must hold for a new row: its parent (by foreign key) must pass this filter. A member may create
- * fleets in their organizations, devices in their fleets, variables on fleets/devices they can update.
- */
-export const CREATE_PARENT: Readonly<Record<string, { field: string; resource: string; action: Action }>> = {
-  application: { field: 'organization', resource: 'organization', action: 'read' },
-  device: { field: 'belongs_to__application', resource: 'application', action: 'update' },
-  application_environment_variable: { field: 'application', resource: 'application', action: 'update' },
-  application_config_variable: { field: 'application', resource: 'application', action: 'update' },
-  device_environment_variable: { field: 'device', resource: 'device', action: 'update' },
-  device_config_variable: { field: 'device', resource: 'device', action: 'update' },
-  device_tag: { field: 'device', resource: 'device', action: 'update' },
-};
-
-/** Whether the principal may create rows of `resource` at all (the parent is checked separately). */
-export function mayCreate(resource: string, principal: Principal): boolean {
-  return rowFilter(resource, 'create', principal).kind !== 'none';
 }
 
 /** A cache-key fragment: principals with equal shapes compile to the same SQL. */

@@ -1,14 +1,22 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ROUTES } from '@mooring/protocol/contract';
 import type { FastifyInstance } from 'fastify';
-import { getMyAuditEvents } from '../audit/audit.service.js';
-import { clientInfo, principalOf } from '../auth/auth.routes.js';
-import type { LoginLimiters } from '../auth/password-attempts.js';
+import { principalOf } from '../auth/access.js';
 import type { AppContext } from '../context.js';
+import { clientInfo } from '../http/client-info.js';
 import { ANY_USER, SESSION_USER } from '../http/route-config.js';
-import { changePassword } from '../users/users.service.js';
+import type { LoginLimiters } from '../users/password-attempts.js';
+import { getMyAuditEvents } from './audit.service.js';
+import { changePassword } from './password.service.js';
 import { listSessions, revokeOneSession, revokeOtherSessions } from './sessions.service.js';
 
 /** Mooring's own session management: list, revoke one, log out everywhere, change password. */
-export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext, limiters: LoginLimiters): void {
+export function registerSessionRoutes(
+  server: FastifyInstance,
+  ctx: AppContext,
+  limiters: LoginLimiters,
+): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   const config = { access: SESSION_USER, wire: 'mooring' } as const;
 
   const tags = ['sessions'];
@@ -20,14 +28,14 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext, lim
     }),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/mooring/v1/sessions/:id',
     {
       config,
       schema: {
         summary: 'Revoke one of my sessions (204; 404 if not mine or not active)',
         tags,
-        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
+        params: ROUTES['DELETE /mooring/v1/sessions/:id'].params,
       },
     },
     async (request, reply) => {
@@ -36,14 +44,14 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext, lim
     },
   );
 
-  app.get<{ Querystring: { limit?: number } }>(
+  app.get(
     '/mooring/v1/audit-events',
     {
       config: { access: ANY_USER, wire: 'mooring' },
       schema: {
         summary: 'My audit trail (logins, sessions, keys), newest first',
         tags: ['audit'],
-        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500 } } },
+        querystring: ROUTES['GET /mooring/v1/audit-events'].querystring,
       },
     },
     async (request) => ({
@@ -56,7 +64,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext, lim
     revoked: await revokeOtherSessions(ctx, principalOf(request)),
   }));
 
-  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+  app.post(
     '/mooring/v1/password',
     {
       config,
@@ -65,15 +73,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AppContext, lim
         description:
           'A wrong `currentPassword` is 403 and counts against the login limits (per username and per client IP); 429 with `Retry-After` once they are reached.',
         tags,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['currentPassword', 'newPassword'],
-          properties: {
-            currentPassword: { type: 'string', maxLength: 4096 },
-            newPassword: { type: 'string', maxLength: 4096 },
-          },
-        },
+        body: ROUTES['POST /mooring/v1/password'].body,
       },
     },
     async (request) => changePassword(ctx, principalOf(request), request.body, limiters, clientInfo(request)),

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { recordAuditEvent } from '../audit/audit.repository.js';
-import { checkUserPassword, type LoginLimiters } from '../auth/password-attempts.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors/app-error.js';
+import type { ClientInfo } from '../http/client-info.js';
+import { checkUserPassword, type LoginLimiters } from '../users/password-attempts.js';
 import { findUserById, type UserRow } from '../users/users.repository.js';
 import { signSessionToken, verifySessionToken } from './session-token.js';
 import {
@@ -15,11 +16,6 @@ import {
   revokeUserSessions,
   type SessionRow,
 } from './sessions.repository.js';
-
-export interface ClientInfo {
-  readonly ip: string | null;
-  readonly userAgent: string | null;
-}
 
 /** Starts a session after a password login and returns its token. */
 export async function startSession(ctx: AppContext, user: UserRow, client: ClientInfo): Promise<string> {
@@ -65,7 +61,8 @@ export async function reauthenticateSession(
   client: ClientInfo,
 ): Promise<string> {
   const user = principal.userId === undefined ? undefined : await findUserById(ctx.db, principal.userId);
-  if (!user || principal.via !== 'session' || !(await checkUserPassword(limiters, user, password, client))) {
+  // The route's access (SESSION_USER) admits sessions only; renewSession needs the session's id.
+  if (!user || !(await checkUserPassword(limiters, user, password, client))) {
     throw new AppError('unauthorized', '');
   }
   return renewSession(ctx, principal, ctx.clock.now());
@@ -76,7 +73,8 @@ async function renewSession(
   principal: Principal,
   reauthenticatedAt: number | undefined,
 ): Promise<string> {
-  if (principal.via !== 'session' || principal.sessionId === undefined || principal.userId === undefined) {
+  // Only a session principal has a sessionId (routes declare SESSION_USER).
+  if (principal.sessionId === undefined || principal.userId === undefined) {
     throw new AppError('unauthorized', '');
   }
   const now = ctx.clock.now();

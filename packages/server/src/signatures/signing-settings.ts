@@ -35,16 +35,6 @@ export interface SigningReveal {
 /** HMAC secrets are 256 bits, as long as the SHA-256 output (RFC 2104 §3). */
 const HMAC_SECRET_BYTES = 32;
 
-export const signingSchema = {
-  type: ['object', 'null'],
-  additionalProperties: false,
-  required: ['alg'],
-  properties: {
-    alg: { enum: ['hmac-sha256', 'ed25519'] },
-    publicKey: { type: 'string', maxLength: 1024 },
-  },
-} as const;
-
 /** Validates the request's signing settings; undefined when the key is not a signing key. */
 export function planSigning(
   signing: SigningInput | null | undefined,

@@ -1,5 +1,4 @@
 import {
-  checkRequestSignature,
   type HeaderValue,
   parseDictionary,
   type ReceivedRequest,
@@ -7,14 +6,21 @@ import {
   requiredComponents,
   type SignatureFailureReason,
   type VerificationKey,
-  whenReady,
+  verifyRequestSignature,
 } from '@mooring/protocol';
 import type { CachedCredential } from '../auth/credential-cache.js';
 import type { Principal } from '../auth/principal.js';
 import type { Clock } from '../config/clock.js';
 import { AppError } from '../errors/app-error.js';
-import type { NonceClaim, NonceStore } from './nonce-store.js';
-import type { SigningKeys } from './signing-keys.js';
+import type { NonceStore } from './nonce-store.js';
+
+/**
+ * keyid → the key's principal and verification key, or null for an unknown, revoked, expired or
+ * non-signing key. Implemented by api-keys/signing-keys.ts (which owns the key rows), passed in by app.ts.
+ */
+export interface SigningKeySource {
+  resolve(publicId: string): Promise<CachedCredential | null>;
+}
 
 /** Why a signed request was refused. Reasons after `unknown_key` are reported as one (no oracle). */
 export type SignatureRefusal = SignatureFailureReason | 'replayed';
@@ -70,66 +76,52 @@ export function receivedRequest(parts: SignedRequestParts): ReceivedRequest {
  */
 export class SignatureVerifier {
   constructor(
-    private readonly keys: SigningKeys,
+    private readonly keys: SigningKeySource,
     private readonly nonces: NonceStore,
     private readonly clock: Clock,
     private readonly maxSkewSeconds: number,
   ) {}
 
-  /**
-   * The outcome, synchronously when nothing needs waiting for (no body digest, the key in the
-   * cache, an HMAC key and the embedded replay store): the steady state of an HMAC-signing client.
-   * Throws `unavailable` (503) when the replay store is full.
-   */
-  verify(parts: SignedRequestParts): SignatureOutcome | Promise<SignatureOutcome> {
+  /** The outcome; throws `unavailable` (503) when the replay store is full. */
+  async verify(parts: SignedRequestParts): Promise<SignatureOutcome> {
     const request = receivedRequest(parts);
     let credential: CachedCredential | null = null;
-    const keyOf = (found: CachedCredential | null): VerificationKey | null => {
-      credential = found;
-      return found?.signingKey ?? null;
-    };
-    const result = checkRequestSignature(
+    const result = await verifyRequestSignature(
       request,
-      // A key verified within the cache TTL answers without a promise; only a miss asks the database.
-      (keyId) => {
-        const cached = this.keys.cached(keyId);
-        return cached !== undefined ? keyOf(cached) : this.keys.resolve(keyId).then(keyOf);
+      async (keyId) => {
+        credential = await this.keys.resolve(keyId);
+        return credential?.signingKey ?? null;
       },
       { now: this.clock.now(), maxSkewSeconds: this.maxSkewSeconds },
     );
-    return whenReady(result, (verification) =>
-      this.claimNonce(verification, credential as CachedCredential | null, request),
-    );
+    return this.claimNonce(result, credential, request);
   }
 
   /** A verified signature's nonce is claimed last, so refused requests never fill the store. */
-  private claimNonce(
+  private async claimNonce(
     result: RequestVerification<VerificationKey>,
     credential: CachedCredential | null,
     request: ReceivedRequest,
-  ): SignatureOutcome | Promise<SignatureOutcome> {
+  ): Promise<SignatureOutcome> {
     if (!result.ok) return this.refuse(result.reason, request);
     if (!credential) return this.refuse('unknown_key', request);
-    const { principal } = credential;
-    const outcome = (claim: NonceClaim): SignatureOutcome => {
-      if (claim === 'replayed') return this.refuse('replayed', request);
-      if (claim === 'full') {
-        // The server's capacity, not the client's mistake: a valid request that may be retried.
-        throw new AppError('unavailable', 'Too many signed requests within the replay window; retry later', {
-          retryAfter: 60,
-        });
-      }
-      if (claim === 'key_full') {
-        // This key's share of a busy replay store: its own rate, so the other keys go on.
-        throw new AppError(
-          'rate_limited',
-          'Too many signed requests with this key within the replay window; retry later',
-          { retryAfter: 60 },
-        );
-      }
-      return { ok: true, principal };
-    };
-    return whenReady(this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt), outcome);
+    const claim = await this.nonces.claim(result.keyId, result.nonce, result.replayWindowEndsAt);
+    if (claim === 'replayed') return this.refuse('replayed', request);
+    if (claim === 'full') {
+      // The server's capacity, not the client's mistake: a valid request that may be retried.
+      throw new AppError('unavailable', 'Too many signed requests within the replay window; retry later', {
+        retryAfter: 60,
+      });
+    }
+    if (claim === 'key_full') {
+      // This key's share of a busy replay store: its own rate, so the other keys go on.
+      throw new AppError(
+        'rate_limited',
+        'Too many signed requests with this key within the replay window; retry later',
+        { retryAfter: 60 },
+      );
+    }
+    return { ok: true, principal: credential.principal };
   }
 
   private refuse(reason: SignatureRefusal, request: ReceivedRequest): SignatureOutcome {

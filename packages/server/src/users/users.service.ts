@@ -1,13 +1,10 @@
 import { recordAuditEvent } from '../audit/audit.repository.js';
-import { checkUserPassword, type LoginLimiters } from '../auth/password-attempts.js';
 import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { AppError } from '../errors/app-error.js';
-import { revokeUserSessions } from '../sessions/sessions.repository.js';
-import type { ClientInfo } from '../sessions/sessions.service.js';
 import { hashPassword, validateNewPassword } from './passwords.js';
-import { findUserById, insertUser, listUsers, type UserRow, updatePasswordHash } from './users.repository.js';
+import { insertUser, listUsers, type UserRow } from './users.repository.js';
 
 export interface UserView {
   readonly id: number;
@@ -50,38 +47,6 @@ export async function createUser(
     details: { userId: user.id, username: user.username },
   });
   return toUserView(user);
-}
-
-/**
- * Changes the caller's password and revokes every other session of theirs. `currentPassword` is a
- * password guess like a login's: it counts against the same per-username and per-IP limits (a stolen
- * session must not become an unlimited password oracle), 429 with Retry-After once blocked.
- */
-export async function changePassword(
-  ctx: AppContext,
-  principal: Principal,
-  input: { currentPassword: string; newPassword: string },
-  limiters: LoginLimiters,
-  client: ClientInfo,
-): Promise<{ revokedSessions: number }> {
-  if (principal.userId === undefined) throw new AppError('forbidden', 'Only users have passwords');
-  const user = await findUserById(ctx.db, principal.userId);
-  if (!user) throw new AppError('forbidden', 'Current password is incorrect');
-  if (!(await checkUserPassword(limiters, user, input.currentPassword, client))) {
-    throw new AppError('forbidden', 'Current password is incorrect');
-  }
-  const now = ctx.clock.now();
-  await updatePasswordHash(ctx.db, user.id, await hashPassword(validateNewPassword(input.newPassword)), now);
-  const revoked = await revokeUserSessions(ctx.db, user.id, now, principal.sessionId);
-  await ctx.invalidateCredentials();
-  await recordAuditEvent(ctx.db, {
-    type: 'password.changed',
-    at: now,
-    userId: user.id,
-    actorId: user.actor,
-    details: { revokedSessions: revoked.length },
-  });
-  return { revokedSessions: revoked.length };
 }
 
 export async function getUsers(ctx: AppContext): Promise<UserView[]> {

@@ -1,9 +1,9 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
+import { bindValues } from '../db/sql/values.js';
 import type { EventRow } from '../events/event-types.js';
 import type { EventTransaction } from '../events/event-writer.js';
-import { bindValues } from '../odata/values.js';
 import {
   filterPredicate,
   type RowFilter,

@@ -1,7 +1,7 @@
 import { generateApiKey } from '@mooring/protocol';
 import { getSdk } from 'balena-sdk';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Authenticator } from '../../src/auth/authenticator.js';
+import { KeyVerifier } from '../../src/api-keys/key-verifier.js';
 import { CredentialCache } from '../../src/auth/credential-cache.js';
 import type { AppContext } from '../../src/context.js';
 import { dialects } from '../support/databases.js';
@@ -39,7 +39,7 @@ describe('key verification order', () => {
       keys: { apiKeyPepper: new Uint8Array(32) },
       clock: { now: () => 0 },
     } as unknown as AppContext;
-    const authenticator = new Authenticator(ctx, cache, { record: () => undefined } as never);
+    const authenticator = new KeyVerifier(ctx, cache);
     const corrupted = `mk_u_0000000000000_${'A'.repeat(39)}`;
     expect(await authenticator.resolve({ value: corrupted, transport: 'header' })).toBeNull();
     // The cache was only asked (one miss) and holds nothing for the refused value.

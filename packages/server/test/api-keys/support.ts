@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { RESOURCES } from '../../src/resources/model.js';
+import { REGISTRY } from '../../src/resources/model.js';
 import {
   addMember,
   adminToken,
@@ -316,7 +316,7 @@ export function visitRows(
     if (value === null || typeof value !== 'object') return;
     const row = value as Row;
     visit(res, row, path);
-    const def = RESOURCES[res];
+    const def = REGISTRY[res];
     for (const [k, v] of Object.entries(row)) {
       if (v !== null && typeof v === 'object' && !Array.isArray(v) && '__id' in v) {
         const target = def?.fields[k]?.references;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resetPassword } from '../../src/users/password-reset.js';
+import { resetPassword } from '../../src/sessions/password-reset.js';
 import { dialects } from '../support/databases.js';
 import { recordSecret } from '../support/secret-ledger.js';
 import { ADMIN_PASSWORD, bearer, createTestApp, loginAs, type TestApp } from '../support/test-app.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../support/databases.js';
 import { ADMIN_PASSWORD, bearer, createTestApp, loginAs, type TestApp } from '../support/test-app.js';
 
-// whoami reads the user through a prepared statement on SQLite (auth/whoami.repository.ts): it must
+// whoami reads the user through a prepared statement on SQLite (users/whoami.repository.ts): it must
 // still answer what is in the database now, on both dialects.
 describe.each(dialects())('GET /actor/v1/whoami reads the user fresh (%s)', (dialect) => {
   let t: TestApp;

@@ -3,12 +3,6 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/principal.js';
 import type { DialectName } from '../../src/db/database.js';
-import { CompileEnv } from '../../src/odata/compiler/scope.js';
-import { compileRead } from '../../src/odata/compiler/select.js';
-import { PlanCache, runPlan } from '../../src/odata/plan-cache.js';
-import { mapRows } from '../../src/odata/row-mapper.js';
-import { ParamSlot, PrincipalSlot } from '../../src/odata/slots.js';
-import { jsonArray } from '../../src/odata/sql/dialect.js';
 import {
   type Fragment,
   finishSql,
@@ -19,9 +13,15 @@ import {
   ref,
   SqlBuilder,
   sql,
-} from '../../src/odata/sql/fragment.js';
-import { bindValues } from '../../src/odata/values.js';
-import { rowFilter } from '../../src/permissions/permissions.js';
+} from '../../src/db/sql/fragment.js';
+import { ParamSlot, PrincipalSlot } from '../../src/db/sql/slots.js';
+import { bindValues } from '../../src/db/sql/values.js';
+import { CompileEnv } from '../../src/odata/compiler/scope.js';
+import { compileRead } from '../../src/odata/compiler/select.js';
+import { PlanCache, runPlan } from '../../src/odata/plan-cache.js';
+import { mapRows } from '../../src/odata/row-mapper.js';
+import { jsonArray } from '../../src/odata/sql/dialect.js';
+import { rowFilter } from '../../src/resources/access.js';
 import { resourceDef } from '../../src/resources/model.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 import { parse } from './support/helpers.js';

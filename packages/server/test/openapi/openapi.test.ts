@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCES } from '../../src/resources/model.js';
+import { REGISTRY } from '../../src/resources/model.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 type Operation = Record<string, unknown> & {
@@ -79,7 +79,7 @@ describe('OpenAPI document', () => {
   it('documents the /v7 wildcard as every resource with its query options, key paths and /$count', () => {
     const methods = new Set(t.app.mooring.routes.filter((r) => r.url === '/v7/*').map((r) => r.method));
     expect([...methods].sort()).toEqual(['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT']);
-    for (const name of Object.keys(RESOURCES)) {
+    for (const name of Object.keys(REGISTRY)) {
       const list = doc.paths[`/v7/${name}`]?.get;
       expect(list, name).toBeDefined();
       const params = ((list?.parameters ?? []) as { name: string }[]).map((p) => p.name);

@@ -7,7 +7,7 @@ import type {
   UnknownRow,
 } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Authenticator } from '../../src/auth/authenticator.js';
+import { KeyVerifier } from '../../src/api-keys/key-verifier.js';
 import { CredentialCache } from '../../src/auth/credential-cache.js';
 import type { AppContext } from '../../src/context.js';
 import { dialects } from '../support/databases.js';
@@ -68,12 +68,12 @@ describe.each(dialects())('credential cache race with a revocation (%s)', (diale
     await t.close();
   });
 
-  /** An Authenticator of its own whose database reads can be held at the gate. */
-  function gatedAuthenticator(): { auth: Authenticator; cache: CredentialCache; gate: ResultGate } {
+  /** A key verifier of its own whose database reads can be held at the gate. */
+  function gatedAuthenticator(): { auth: KeyVerifier; cache: CredentialCache; gate: ResultGate } {
     const gate = new ResultGate();
     const ctx: AppContext = { ...t.ctx, db: { ...t.ctx.db, kysely: t.ctx.db.kysely.withPlugin(gate) } };
     const cache = new CredentialCache(t.clock);
-    return { auth: new Authenticator(ctx, cache, t.app.mooring.usage), cache, gate };
+    return { auth: new KeyVerifier(ctx, cache), cache, gate };
   }
 
   async function newKey(name: string): Promise<{ key: string; id: number }> {
@@ -130,7 +130,7 @@ describe.each(dialects())('credential cache race with a revocation (%s)', (diale
     // The request that began before the revocation gets its answer …
     expect((await lookup)?.apiKeyId).toBe(id);
     // … but that answer must not outlive the notice in the cache.
-    expect(auth.resolveCached(credential)).toBeUndefined();
+    expect(auth.cached(credential)).toBeUndefined();
     expect(await auth.resolve(credential)).toBeNull();
   });
 
@@ -145,6 +145,6 @@ describe.each(dialects())('credential cache race with a revocation (%s)', (diale
     gate.release();
 
     expect((await lookup)?.apiKeyId).toBe(id);
-    expect(auth.resolveCached(credential)?.apiKeyId).toBe(id);
+    expect(auth.cached(credential)?.apiKeyId).toBe(id);
   });
 });

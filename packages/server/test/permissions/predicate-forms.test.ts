@@ -4,7 +4,8 @@ import type { Principal } from '../../src/auth/principal.js';
 import { pinsOneRow } from '../../src/odata/compiler/pinned.js';
 import { parseODataUrl } from '../../src/odata/parse-url.js';
 import { bindPrincipal } from '../../src/permissions/bind.js';
-import { type Action, type PredicateForm, rowFilter } from '../../src/permissions/permissions.js';
+import type { Action, PredicateForm } from '../../src/permissions/permissions.js';
+import { rowFilter } from '../../src/resources/access.js';
 import { resourceDef } from '../../src/resources/model.js';
 import { dialects } from '../support/databases.js';
 import {

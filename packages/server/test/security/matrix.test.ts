@@ -88,6 +88,10 @@ const MATRIX: readonly Row[] = [
   row('401 401 401 401 200 200 403 403 401 401 403 403 403 403 200 401', 'POST', '/api-key/application/:id/provisioning', (w) => ({ method: 'POST', url: `/api-key/application/${w.x.id}/provisioning` })),
   row('401 401 401 401 200 200 403 403 401 401 403 403 403 403 200 401', 'POST', '/api-key/device/:id/device-key', (w) => ({ method: 'POST', url: `/api-key/device/${w.d1.id}/device-key` })),
   row('401 401 401 401 200 200 404 403 401 401 403 403 403 403 200 401', 'POST', '/mooring/v1/keys/:id/rotate', async (w) => ({ method: 'POST', url: `/mooring/v1/keys/${await w.freshKeyId()}/rotate`, body: { gracePeriodSeconds: 0 } })),
+  // fleet X's detection time: users who can read the fleet
+  row('401 401 401 401 200 200 200 200 401 401 403 403 403 403 200 401', 'GET|HEAD', '/mooring/v1/fleets/:id/detection', (w) => ({ method: 'GET', url: `/mooring/v1/fleets/${w.x.id}/detection` })),
+  // usage of fleet X's provisioning key: readable by mia's session and keys; devices and fleets 403 (users only)
+  row('401 401 401 401 200 200 200 200 401 401 403 403 403 403 200 401', 'GET|HEAD', '/mooring/v1/keys/:id/usage', async (w) => ({ method: 'GET', url: `/mooring/v1/keys/${await w.freshKeyId()}/usage?days=7` })),
   // devices: registration with fleet X's provisioning key; D1's state with D1's key (another device: balena's 304 deny)
   row('401 401 401 401 403 403 403 403 401 401 403 403 201 403 403 401', 'POST', '/device/register', (w) => ({ method: 'POST', url: '/device/register', body: { application: w.x.id, device_type: 'raspberrypi3', uuid: newUuid() } })),
   row('401 401 401 401 403 403 403 403 401 401 200 304 403 403 403 401', 'GET|HEAD', '/device/v2/:uuid/state', (w) => ({ method: 'GET', url: `/device/v2/${w.d1.uuid}/state` })),

@@ -68,7 +68,7 @@ describe.each(dialects())('signed requests as a credential (%s)', (dialect) => {
     expect(e?.signing_public_key).toHaveLength(43);
   });
 
-  // Ed25519 is verified on the thread pool (src/signatures/signing-keys.ts): its refusals too.
+  // Ed25519 is verified on the thread pool (src/api-keys/signing-keys.ts): its refusals too.
   it.each(['hmac', 'ed'] as const)(
     'refuses a %s signature replayed onto a different method, path, query or body',
     async (which) => {

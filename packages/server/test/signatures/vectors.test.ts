@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { verifyMessageSignature } from '@mooring/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SigningKeys } from '../../src/api-keys/signing-keys.js';
 import { MemoryNonceStore } from '../../src/signatures/nonce-store.js';
 import { sealSecret } from '../../src/signatures/secret-box.js';
-import { SigningKeys } from '../../src/signatures/signing-keys.js';
 import {
   receivedRequest,
   SignatureVerifier,

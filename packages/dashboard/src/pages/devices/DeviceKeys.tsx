@@ -5,6 +5,7 @@ import { ConfirmDeleteDialog } from '../../components/RenameDialog.tsx';
 import { useClient } from '../../lib/client.tsx';
 import { formatDateTime, formatRelative } from '../../lib/format.ts';
 import { useAsync } from '../../lib/use-async.ts';
+import { UsageDialog } from '../keys/UsageDialog.tsx';
 
 interface DeviceKeyRow {
   readonly id: number;
@@ -31,6 +32,7 @@ export function DeviceKeys({ device, version }: { device: Device; version: numbe
     });
   }, [client, device.id, version]);
   const [revoking, setRevoking] = useState<DeviceKeyRow | null>(null);
+  const [usageOf, setUsageOf] = useState<DeviceKeyRow | null>(null);
 
   return (
     <section aria-labelledby="device-keys-title">
@@ -61,7 +63,15 @@ export function DeviceKeys({ device, version }: { device: Device; version: numbe
                   <td data-label="Last used" title={formatDateTime(key.last_used_at)}>
                     {formatRelative(key.last_used_at, Date.now(), 'never')}
                   </td>
-                  <td>
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-label={`Usage of device key ${key.display_prefix}`}
+                      onClick={() => setUsageOf(key)}
+                    >
+                      Usage
+                    </button>
                     <button
                       type="button"
                       className="secondary"
@@ -76,6 +86,12 @@ export function DeviceKeys({ device, version }: { device: Device; version: numbe
             </tbody>
           </table>
         </div>
+      )}
+      {usageOf && (
+        <UsageDialog
+          apiKey={{ id: usageOf.id, name: usageOf.name, displayPrefix: usageOf.display_prefix }}
+          onClose={() => setUsageOf(null)}
+        />
       )}
       {revoking && (
         <ConfirmDeleteDialog

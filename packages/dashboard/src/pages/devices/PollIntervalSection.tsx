@@ -1,4 +1,4 @@
-import type { DeviceDetection } from '@mooring/sdk';
+import { type DeviceDetection, POLL_INTERVAL_VAR } from '@mooring/sdk';
 import { type FormEvent, type ReactElement, useState } from 'react';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { useClient } from '../../lib/client.tsx';
@@ -6,23 +6,14 @@ import { formatDuration } from '../../lib/format.ts';
 import { useAsync } from '../../lib/use-async.ts';
 
 /** The supervisor's poll interval (milliseconds): it also sets how soon a silent device is reported. */
-export const POLL_VAR = 'BALENA_SUPERVISOR_POLL_INTERVAL';
+export const POLL_VAR = POLL_INTERVAL_VAR;
 
 type Target = { readonly fleet: number } | { readonly device: number };
 
-interface ConfigRow {
-  readonly id: number;
-  readonly value: string;
-}
-
-const resourceOf = (t: Target): { resource: string; field: string; id: number } =>
-  'fleet' in t
-    ? { resource: 'application_config_variable', field: 'application', id: t.fleet }
-    : { resource: 'device_config_variable', field: 'device', id: t.device };
-
 /**
  * Sets or clears the poll interval of a fleet or a device, and says what it means: the worst-case
- * time before a silent device is reported (interval × 1.5, then the server's offline grace).
+ * time before a silent device is reported (interval × 1.5, then the server's offline grace), in the
+ * server's figures (a device's from its status history, a fleet's from its detection endpoint).
  */
 export function PollIntervalSection({
   target,
@@ -30,22 +21,20 @@ export function PollIntervalSection({
   onChanged,
 }: {
   target: Target;
-  /** The server's figures for a device; a fleet shows the interval × 1.5 part only. */
+  /** The server's figures for a device; a fleet reads its own. */
   detection?: DeviceDetection | undefined;
   onChanged?: () => void;
 }): ReactElement {
   const client = useClient();
-  const { resource, field, id } = resourceOf(target);
-  const current = useAsync(
-    async () =>
-      (
-        await client.odata.get<ConfigRow>(resource, {
-          $select: ['id', 'value'],
-          $filter: `${field} eq ${id} and name eq '${POLL_VAR}'`,
-        })
-      )[0] ?? null,
-    [client, resource, field, id],
+  const field = 'fleet' in target ? 'application' : 'device';
+  const targetKey = 'fleet' in target ? `f${target.fleet}` : `d${target.device}`;
+  const current = useAsync(() => client.config.pollInterval(target), [client, targetKey]);
+  const [fleetVersion, setFleetVersion] = useState(0);
+  const fleetDetection = useAsync(
+    async () => ('fleet' in target ? client.fleets.detection(target.fleet) : undefined),
+    [client, targetKey, fleetVersion],
   );
+  const shown = detection ?? fleetDetection.data;
   const [error, setError] = useState<unknown>(undefined);
   const [status, setStatus] = useState('');
 
@@ -55,44 +44,40 @@ export function PollIntervalSection({
     setError(undefined);
     setStatus('');
     try {
-      const row = current.data;
       if (!Number.isFinite(seconds) || seconds <= 0) {
-        if (row) await client.odata.delete(`${resource}(${row.id})`);
+        await client.config.setPollInterval(target, null);
         setStatus('Poll interval cleared: the default applies.');
       } else {
-        const value = String(Math.round(seconds * 1000));
-        if (row) await client.odata.patch(`${resource}(${row.id})`, { value });
-        else await client.odata.post(resource, { [field]: id, name: POLL_VAR, value });
+        await client.config.setPollInterval(target, Math.round(seconds * 1000));
         setStatus(`Poll interval set to ${formatDuration(seconds * 1000)}.`);
       }
       await current.reload();
+      setFleetVersion((v) => v + 1);
       onChanged?.();
     } catch (err) {
       setError(err);
     }
   };
 
-  const configuredMs = current.data ? Number(current.data.value) : undefined;
+  const configuredMs = current.data ?? undefined;
+  const subject =
+    'fleet' in target ? "This fleet's devices (those without their own interval) poll" : 'Polls';
   return (
     <section aria-labelledby="poll-title">
       <h2 id="poll-title">Poll interval and detection time</h2>
-      {detection ? (
+      {shown ? (
         <p data-detection="">
-          Polls every <strong>{formatDuration(detection.pollIntervalMs)}</strong> (
-          {detection.source === 'default' ? 'server default' : `set on the ${detection.source}`}
-          {detection.floorApplied
-            ? `, raised to the server's floor of ${formatDuration(detection.floorMs)}`
-            : ''}
-          ). If it goes silent it is reported{' '}
-          <strong>timed out after {formatDuration(detection.timeoutAfterMs)}</strong> and{' '}
-          <strong>offline after {formatDuration(detection.offlineAfterMs)}</strong> at worst (interval × 1.5 +
+          {subject} every <strong>{formatDuration(shown.pollIntervalMs)}</strong> (
+          {shown.source === 'default' ? 'server default' : `set on the ${shown.source}`}
+          {shown.floorApplied ? `, raised to the server's floor of ${formatDuration(shown.floorMs)}` : ''}
+          ). If {'fleet' in target ? 'one' : 'it'} goes silent it is reported{' '}
+          <strong>timed out after {formatDuration(shown.timeoutAfterMs)}</strong> and{' '}
+          <strong>offline after {formatDuration(shown.offlineAfterMs)}</strong> at worst (interval × 1.5 +
           grace).
         </p>
       ) : (
-        <p className="muted">
-          {configuredMs !== undefined && Number.isFinite(configuredMs)
-            ? `Devices of this fleet poll every ${formatDuration(configuredMs)} (unless a device sets its own): a silent one is reported timed out after ${formatDuration(configuredMs * 1.5)}, and offline after the server's grace on top (interval × 1.5 + grace).`
-            : "No interval set on this fleet: devices use the server's default. Detection takes interval × 1.5 + the offline grace."}
+        <p className="muted" aria-busy="true">
+          Loading…
         </p>
       )}
       <form className="inline-form" onSubmit={(event) => void save(event)} aria-label="Set the poll interval">
@@ -104,15 +89,13 @@ export function PollIntervalSection({
             type="number"
             min={1}
             step={1}
-            key={current.data?.value ?? 'none'}
-            defaultValue={
-              configuredMs !== undefined && Number.isFinite(configuredMs) ? String(configuredMs / 1000) : ''
-            }
+            key={current.data ?? 'none'}
+            defaultValue={configuredMs === undefined ? '' : String(configuredMs / 1000)}
           />
         </div>
         <button type="submit">Set interval</button>
       </form>
-      <ErrorNotice error={current.error ?? error} />
+      <ErrorNotice error={current.error ?? fleetDetection.error ?? error} />
       {status && (
         <p className="status-text" role="status">
           {status}

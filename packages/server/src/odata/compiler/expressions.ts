@@ -1,3 +1,5 @@
+import { EMPTY, FALSE, Fragment, joinSql, raw, sql, TRUE } from '../../db/sql/fragment.js';
+import { type Conversion, ParamSlot } from '../../db/sql/slots.js';
 import { AppError } from '../../errors/app-error.js';
 import type {
   CallNode,
@@ -9,9 +11,7 @@ import type {
   ParamNode,
   PropertyNode,
 } from '../ast.js';
-import { type Conversion, ParamSlot } from '../slots.js';
 import { distinctFrom } from '../sql/dialect.js';
-import { EMPTY, FALSE, Fragment, joinSql, raw, sql, TRUE } from '../sql/fragment.js';
 import {
   type CompileEnv,
   clip,

@@ -1,6 +1,6 @@
+import { quoteId } from '../../db/sql/fragment.js';
 import type { FieldDef, FieldType, NavigationDef, ResourceDef } from '../../resources/model.js';
-import { RESOURCES, resourceDef } from '../../resources/model.js';
-import { quoteId } from '../sql/fragment.js';
+import { REGISTRY, resourceDef } from '../../resources/model.js';
 
 /** One field's SQL pieces, rendered once from the model when the module loads. */
 export interface FieldSql {
@@ -93,11 +93,11 @@ function build(def: ResourceDef): ResourceSql {
 }
 
 const TARGETS = new Map<NavigationDef, ResourceDef>();
-const MODEL_SQL = new Map<ResourceDef, ResourceSql>(Object.values(RESOURCES).map((def) => [def, build(def)]));
+const MODEL_SQL = new Map<ResourceDef, ResourceSql>(Object.values(REGISTRY).map((def) => [def, build(def)]));
 
 export function resourceSql(def: ResourceDef): ResourceSql {
   const found = MODEL_SQL.get(def);
-  if (!found) throw new Error(`model error: ${def.name} is not in RESOURCES`);
+  if (!found) throw new Error(`model error: ${def.name} is not in REGISTRY`);
   return found;
 }
 

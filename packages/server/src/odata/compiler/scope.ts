@@ -1,10 +1,11 @@
 import type { Principal } from '../../auth/principal.js';
 import type { DialectName } from '../../db/database.js';
+import { FALSE, Fragment, sql } from '../../db/sql/fragment.js';
+import { PrincipalSlot } from '../../db/sql/slots.js';
 import { AppError } from '../../errors/app-error.js';
-import { filterPredicate, type PredicateForm, rowFilter } from '../../permissions/permissions.js';
+import { filterPredicate, type PredicateForm } from '../../permissions/permissions.js';
+import { rowFilter } from '../../resources/access.js';
 import type { FieldDef, NavigationDef, ResourceDef } from '../../resources/model.js';
-import { PrincipalSlot } from '../slots.js';
-import { FALSE, Fragment, sql } from '../sql/fragment.js';
 import { type FieldSql, navigationTarget, type ResourceSql, resourceSql } from './model-sql.js';
 
 /** One table occurrence in the SQL being built. */

@@ -1,3 +1,5 @@
+import { type Fragment, quoteId, SqlBuilder, sql } from '../../db/sql/fragment.js';
+import { ParamSlot } from '../../db/sql/slots.js';
 import { AppError } from '../../errors/app-error.js';
 import type { PredicateForm } from '../../permissions/permissions.js';
 import type { NavigationDef, ResourceDef } from '../../resources/model.js';
@@ -9,9 +11,7 @@ import type {
   QueryOptions,
   ResourceKey,
 } from '../ast.js';
-import { ParamSlot } from '../slots.js';
 import { jsonArray, limitOffset } from '../sql/dialect.js';
-import { type Fragment, quoteId, SqlBuilder, sql } from '../sql/fragment.js';
 import { compilePredicate, countSubquery } from './expressions.js';
 import type { FieldSql } from './model-sql.js';
 import { pinsOneRow } from './pinned.js';
@@ -55,7 +55,7 @@ export function isCountShape(shape: RowShape): boolean {
 
 /**
  * `SELECT … FROM resource WHERE permission AND key AND filter ORDER BY … LIMIT …`, written straight
- * into SQL text (see sql/fragment.ts); every literal is a slot, every identifier from the model.
+ * into SQL text (see db/sql/fragment.ts); every literal is a slot, every identifier from the model.
  */
 export function compileRead(
   env: CompileEnv,

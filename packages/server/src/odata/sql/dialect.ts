@@ -1,6 +1,6 @@
 import type { DialectName } from '../../db/database.js';
+import { type Fragment, quoteId, quoteLiteral, SqlBuilder } from '../../db/sql/fragment.js';
 import type { FieldType } from '../../resources/model.js';
-import { type Fragment, quoteId, quoteLiteral, SqlBuilder } from './fragment.js';
 
 /** What JSON aggregation needs to know about the rows of an expansion. */
 export interface JsonShape {
