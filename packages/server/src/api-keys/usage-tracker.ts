@@ -26,6 +26,7 @@ export class UsageTracker {
   /** key id → day → requests since the last flush. */
   private readonly counts = new Map<number, Map<string, number>>();
   private prunedFor: string | undefined;
+  private today = { start: Number.NaN, day: '' };
   private timer: NodeJS.Timeout | undefined;
   /** `last_used_at` values written so far, one per key (tests check the one-per-minute bound). */
   writes = 0;
@@ -44,7 +45,7 @@ export class UsageTracker {
 
   record(keyId: number): void {
     const now = this.clock.now();
-    const day = utcDay(now);
+    const day = this.dayOf(now);
     let days = this.counts.get(keyId);
     if (!days) {
       days = new Map();
@@ -54,6 +55,16 @@ export class UsageTracker {
     const last = this.lastWritten.get(keyId);
     if (last !== undefined && now - last < MINUTE) return;
     this.pending.set(keyId, now);
+  }
+
+  /**
+   * `utcDay(now)`, formatted once per UTC day: on the request path of every keyed request, where a
+   * `toISOString()` per call cost ~1 µs (3 % of a whoami; bench-ab).
+   */
+  private dayOf(now: number): string {
+    const start = now - (now % DAY);
+    if (start !== this.today.start) this.today = { start, day: utcDay(start) };
+    return this.today.day;
   }
 
   async flush(): Promise<void> {
