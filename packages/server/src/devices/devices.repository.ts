@@ -62,7 +62,6 @@ export interface StatusEventRow {
   readonly at: number;
 }
 
-/** Newest first; `before` (epoch ms) pages back through older events. */
 /**
  * A device's state at `at` as its status changes tell it: the state it changed to last before `at`,
  * else the state its first change after `at` left. Undefined for a device that never changed.
