@@ -175,9 +175,11 @@ describe.each(dialects())('event feed (%s)', (dialect) => {
     const token = await adminToken(own);
     const head = await own.app.events.hub.currentHead();
     const parked = feed(own.app, token, { after: head, wait: 30 });
-    // Parked once the notifier has a waiter (no sleep: the feed registers it before waiting).
-    for (let i = 0; i < 1000 && own.app.events.notifier.waiting === 0; i++)
-      await new Promise((r) => setImmediate(r));
+    // Parked once the notifier has a waiter. Authentication and the first read cross the
+    // database first (a socket on PostgreSQL), so wait on the clock, bounded, not on ticks.
+    const deadline = performance.now() + 10_000;
+    while (own.app.events.notifier.waiting === 0 && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
     expect(own.app.events.notifier.waiting).toBe(1);
     const started = performance.now();
     await own.close();
