@@ -11,6 +11,7 @@ import { updateReportedState } from './devices.repository.js';
 import type { Heartbeats } from './heartbeat.js';
 import { reportedColumns, v2Report, v3Report } from './reported-state.js';
 import {
+  type BuiltTargetState,
   buildTargetState,
   type CachedTargetState,
   type StateApiVersion,
@@ -26,7 +27,8 @@ export type PollResult =
 
 /**
  * The device state endpoints. A poll is one indexed read (is the cached document still current?),
- * a map lookup and an in-memory heartbeat; the document is rebuilt only after its inputs changed.
+ * a map lookup and an in-memory heartbeat; the document is rebuilt only after its inputs changed,
+ * or for a poll that does not send its current tag.
  */
 export class DeviceStateService {
   readonly cache = new TargetStateCache();
@@ -45,20 +47,32 @@ export class DeviceStateService {
     const versions = await readStateVersions(this.ctx.db, uuid);
     if (!versions || !mayReadDeviceState(principal, versions.deviceId)) return { kind: 'deny' };
     let entry: CachedTargetState | undefined = this.cache.get(versions.deviceId);
+    let built: BuiltTargetState | undefined;
     if (
       !entry ||
       entry.deviceVersion !== versions.deviceVersion ||
       entry.fleetVersion !== versions.fleetVersion
     ) {
-      const source = await loadStateSource(this.ctx.db, versions.deviceId);
-      if (!source) return { kind: 'deny' };
-      entry = buildTargetState(source, this.ctx.config.heartbeat);
-      this.cache.set(entry);
+      built = await this.build(versions.deviceId);
+      if (!built) return { kind: 'deny' };
+      entry = this.cache.set(built);
     }
     if (pollCountsAsHeartbeat(principal)) this.heartbeats.record(entry.deviceId, entry.pollIntervalMs);
-    const rendered = entry[version];
-    if (etagMatches(ifNoneMatch, rendered.etag)) return { kind: 'not-modified', etag: rendered.etag };
+    const etag = entry.etags[version];
+    if (etagMatches(ifNoneMatch, etag)) return { kind: 'not-modified', etag };
+    // The device has no current tag (first poll, lost tag): the body is rebuilt, not kept per device.
+    if (!built) {
+      built = await this.build(versions.deviceId);
+      if (!built) return { kind: 'deny' };
+      this.cache.set(built);
+    }
+    const rendered = built[version];
     return { kind: 'state', etag: rendered.etag, body: rendered.body };
+  }
+
+  private async build(deviceId: number): Promise<BuiltTargetState | undefined> {
+    const source = await loadStateSource(this.ctx.db, deviceId);
+    return source && buildTargetState(source, this.ctx.config.heartbeat);
   }
 
   /** Stores the known fields of a device's report; unknown fields are ignored (reported-state.ts). */

@@ -112,6 +112,22 @@ describe.each(dialects())('device state endpoints (%s)', (dialect) => {
     expect((await poll(t.app, dev, { etag: '*' })).status).toBe(304);
   });
 
+  it('keeps only tags per device: a poll without its tag gets the same body and tag, rebuilt', async () => {
+    const first = await v3();
+    const v2 = await poll(t.app, dev, { version: 'v2' });
+    expect(v2.status).toBe(200);
+    const cached = t.app.devices.state.cache.get(dev.id);
+    expect(cached?.etags).toEqual({ v2: v2.etag, v3: first.etag });
+    expect(JSON.stringify(cached)).not.toContain('kitchen');
+    const builds = t.app.devices.state.cache.builds;
+    const again = await v3();
+    expect(again).toEqual(first);
+    expect(t.app.devices.state.cache.builds).toBe(builds + 1);
+    // With its tag, the poll is answered from the cache: no build.
+    expect((await poll(t.app, dev, { etag: first.etag })).status).toBe(304);
+    expect(t.app.devices.state.cache.builds).toBe(builds + 1);
+  });
+
   it('the cached document follows every change of its inputs, whoever makes it', async () => {
     const steps: [string, () => Promise<unknown>, (doc: V3[string]) => void][] = [
       [
