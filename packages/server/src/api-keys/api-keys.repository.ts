@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { recordAuditEvent } from '../audit/audit.repository.js';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
+import { hotQuery, hotRow } from '../db/hot-query.js';
 import { bindPrincipal } from '../permissions/bind.js';
 import { filterPredicate, type RowFilter } from '../permissions/permissions.js';
 import type { SigningColumns } from '../signatures/signing-settings.js';
@@ -29,33 +30,27 @@ export interface KeyOwnerRow {
   readonly device_application: number | null;
 }
 
-function ownerQuery(db: Database) {
-  return db.kysely
-    .selectFrom('api_key as k')
-    .leftJoin('user as u', 'u.actor', 'k.is_of__actor')
-    .leftJoin('application as a', 'a.actor', 'k.is_of__actor')
-    .leftJoin('device as d', 'd.actor', 'k.is_of__actor')
-    .select([
-      'k.id',
-      'k.key_hash',
-      'k.kind',
-      'k.expiry_date',
-      'k.header_only',
-      'k.requires_signature',
-      'k.scopes',
-      'k.fleet_ids',
-      'k.is_of__actor',
-      'u.id as user_id',
-      'u.is_admin',
-      'a.id as application_id',
-      'd.id as device_id',
-      'd.belongs_to__application as device_application',
-    ]);
-}
+/**
+ * A key with its owner, by one indexed column. Hot queries (db/hot-query.ts): a key the credential
+ * cache does not hold (a device polling less often than the cache keeps it) is looked up per request.
+ */
+const OWNER_SELECT = `SELECT k.id, k.key_hash, k.kind, k.expiry_date, k.header_only, k.requires_signature,
+    k.scopes, k.fleet_ids, k.is_of__actor, u.id AS user_id, u.is_admin, a.id AS application_id,
+    d.id AS device_id, d.belongs_to__application AS device_application`;
+const OWNER_FROM = `FROM api_key k
+    LEFT JOIN "user" u ON u.actor = k.is_of__actor
+    LEFT JOIN application a ON a.actor = k.is_of__actor
+    LEFT JOIN device d ON d.actor = k.is_of__actor`;
+const BY_PUBLIC_ID = hotQuery('key_by_public_id', `${OWNER_SELECT} ${OWNER_FROM} WHERE k.public_id = ?`);
+const BY_HASH = hotQuery('key_by_hash', `${OWNER_SELECT} ${OWNER_FROM} WHERE k.key_hash = ?`);
+const SIGNING_BY_PUBLIC_ID = hotQuery(
+  'signing_key_by_public_id',
+  `${OWNER_SELECT}, k.signing_alg, k.signing_secret, k.signing_public_key ${OWNER_FROM} WHERE k.public_id = ?`,
+);
 
 /** Lookup by the public id (Mooring-format keys); the hash is then compared in constant time. */
 export async function findKeyByPublicId(db: Database, publicId: string): Promise<KeyOwnerRow | undefined> {
-  return ownerQuery(db).where('k.public_id', '=', publicId).executeTakeFirst();
+  return hotRow<KeyOwnerRow>(db, BY_PUBLIC_ID, [publicId]);
 }
 
 /** A key row with its RFC 9421 signing material (the secret still sealed). */
@@ -70,15 +65,12 @@ export async function findSigningKeyByPublicId(
   db: Database,
   publicId: string,
 ): Promise<SigningKeyOwnerRow | undefined> {
-  return ownerQuery(db)
-    .select(['k.signing_alg', 'k.signing_secret', 'k.signing_public_key'])
-    .where('k.public_id', '=', publicId)
-    .executeTakeFirst();
+  return hotRow<SigningKeyOwnerRow>(db, SIGNING_BY_PUBLIC_ID, [publicId]);
 }
 
 /** Lookup by hash, for device-chosen keys that are not in Mooring's format (COMPAT.md A7). */
 export async function findKeyByHash(db: Database, hash: string): Promise<KeyOwnerRow | undefined> {
-  return ownerQuery(db).where('k.key_hash', '=', hash).executeTakeFirst();
+  return hotRow<KeyOwnerRow>(db, BY_HASH, [hash]);
 }
 
 export interface NewKeyRow {

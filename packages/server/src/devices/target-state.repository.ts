@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import { hotQuery, hotRow } from '../db/hot-query.js';
 
 /** What the state endpoint checks on every poll: who the uuid is and whether its document changed. */
 export interface StateVersions {
@@ -8,29 +9,14 @@ export interface StateVersions {
   readonly fleetVersion: number;
 }
 
-const VERSIONS_SQL =
-  'SELECT d.id AS id, d.state_version AS dv, a.state_version AS av FROM device d JOIN application a ON a.id = d.belongs_to__application WHERE d.uuid = ';
-// One string per dialect, built once: the statement cache looks statements up by their text.
-const VERSIONS_SQLITE = `${VERSIONS_SQL}?`;
-const VERSIONS_POSTGRES = `${VERSIONS_SQL}$1`;
+const VERSIONS = hotQuery(
+  'device_state_versions',
+  'SELECT d.id AS id, d.state_version AS dv, a.state_version AS av FROM device d JOIN application a ON a.id = d.belongs_to__application WHERE d.uuid = ?',
+);
 
-/**
- * The hot read of every poll: one indexed lookup by uuid. SQLite runs it synchronously from the
- * handle's statement cache, without Kysely; PostgreSQL as a named (server-side prepared) statement.
- */
+/** The hot read of every poll: one indexed lookup by uuid (db/hot-query.ts). */
 export async function readStateVersions(db: Database, uuid: string): Promise<StateVersions | undefined> {
-  type Row = { id: number; dv: number; av: number };
-  let row: Row | undefined;
-  if (db.statements) {
-    row = db.statements.prepare(VERSIONS_SQLITE).get(uuid) as Row | undefined;
-  } else if (db.pool) {
-    const result = await db.pool.query<Row>({
-      name: 'mooring_device_state_versions',
-      text: VERSIONS_POSTGRES,
-      values: [uuid],
-    });
-    row = result.rows[0];
-  }
+  const row = await hotRow<{ id: number; dv: number; av: number }>(db, VERSIONS, [uuid]);
   return row
     ? { deviceId: Number(row.id), deviceVersion: Number(row.dv), fleetVersion: Number(row.av) }
     : undefined;

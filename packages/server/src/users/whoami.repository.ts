@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { hotQuery, hotRow } from '../db/hot-query.js';
 
 export interface WhoamiUserRow {
   readonly id: number;
@@ -7,18 +8,12 @@ export interface WhoamiUserRow {
   readonly email: string | null;
 }
 
-// SQLite runs the statement synchronously from the handle's statement cache: `GET /actor/v1/whoami`
-// is polled by every integration, and Kysely would build and compile the same SELECT on each call.
-const WHOAMI_SQL = 'SELECT id, actor, username, email FROM "user" WHERE id = ?';
+// `GET /actor/v1/whoami` is polled by every integration: a hot query (db/hot-query.ts).
+const WHOAMI = hotQuery('whoami_user', 'SELECT id, actor, username, email FROM "user" WHERE id = ?');
 
 /** The fields `whoami` answers with, read fresh on every call (a rename shows at once). */
 export async function findWhoamiUser(db: Database, id: number): Promise<WhoamiUserRow | undefined> {
-  if (db.statements) return db.statements.prepare(WHOAMI_SQL).get(id) as WhoamiUserRow | undefined;
-  return db.kysely
-    .selectFrom('user')
-    .select(['id', 'actor', 'username', 'email'])
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return hotRow<WhoamiUserRow>(db, WHOAMI, [id]);
 }
 
 /** The slug of the fleet behind a provisioning key. */
