@@ -3,6 +3,7 @@
  *
  *   node --import tsx scripts/bench-scale.ts [--devices=1000000] [--fleets=1000] [--pollers=100000]
  *       [--minutes=5] [--interval=60] [--duration=5] [--rounds=2] [--connections=50] [--skip-build]
+ *       [--server-node-args=--max-old-space-size=192]
  *
  * 1. Seeds two SQLite databases with the HTTP benchmark's seed (2 organizations, 10 members, 1,000
  *    named keys, 10,000 devices in `--fleets` fleets); the large one then gets the other devices
@@ -59,6 +60,8 @@ const opts = {
   rounds: given('rounds') === undefined ? 2 : base.rounds,
   warmup: base.warmup,
   connections: base.connections,
+  /** Node flags for the servers, e.g. `--server-node-args=--max-old-space-size=192` (comma-separated). */
+  serverNodeArgs: given('server-node-args')?.split(',').filter(Boolean) ?? [],
 };
 const SMALL = DEFAULT_SIZES.devices;
 if (opts.devices < SMALL) throw new Error(`--devices must be at least ${SMALL}`);
@@ -144,7 +147,13 @@ function seedBulk(
 }
 
 function startScaleServer(dataDir: string, secret: string): Promise<ServerProcess> {
-  return startMooring({ dataDir, secret, env: { MOORING_METRICS_TOKEN: METRICS_TOKEN }, timeoutMs: 120_000 });
+  return startMooring({
+    dataDir,
+    secret,
+    env: { MOORING_METRICS_TOKEN: METRICS_TOKEN },
+    timeoutMs: 120_000,
+    nodeArgs: opts.serverNodeArgs,
+  });
 }
 
 /** The sums of the metrics this benchmark reads, by name (labels folded into the name). */
