@@ -25,6 +25,11 @@ import { deliveryFor, scopeOf } from './webhooks.scope.js';
 
 /** Attempts in flight at once on one instance. */
 const MAX_IN_FLIGHT = 32;
+/**
+ * While attempts are in flight, a claim waits for this many free slots: in a backlog one claim
+ * (a transaction and a scan of the due deliveries) serves several attempts, not one.
+ */
+const CLAIM_AT_LEAST = 8;
 /** Endpoints looked at, and events queued per endpoint, per pass. */
 const ENDPOINT_BATCH = 100;
 const EVENT_BATCH = 1000;
@@ -65,6 +70,12 @@ export class WebhookDispatcher {
   private readonly shutdown = new AbortController();
   private running: Promise<void> | undefined;
   private again = false;
+  /**
+   * Whether the next pass must look for new events. Set by every wake-up but a finished attempt
+   * (events written, the poll timer, start, settle) and while a pass leaves endpoints behind; a
+   * finished attempt only frees a slot, so its pass only claims.
+   */
+  private lookForEvents = true;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -96,6 +107,11 @@ export class WebhookDispatcher {
 
   /** Look for work now (coalesced: one pass at a time, another right after if asked meanwhile). */
   kick(): void {
+    this.lookForEvents = true;
+    this.wake();
+  }
+
+  private wake(): void {
     if (this.closed) return;
     if (this.running) {
       this.again = true;
@@ -103,7 +119,7 @@ export class WebhookDispatcher {
     }
     this.running = this.pass().finally(() => {
       this.running = undefined;
-      if (this.again) this.kick();
+      if (this.again) this.wake();
     });
   }
 
@@ -144,12 +160,19 @@ export class WebhookDispatcher {
     try {
       for (let round = 0; round < MAX_ROUNDS && !this.closed; round++) {
         this.again = false;
-        const queued = await this.queue();
+        let queued = 0;
+        if (this.lookForEvents) {
+          this.lookForEvents = false;
+          queued = await this.queue();
+          // More batches may be behind: look again in the next round.
+          if (queued > 0) this.lookForEvents = true;
+        }
         const claimed = await this.claim();
         if (queued > 0 || claimed > 0) this.productive = true;
         if (queued === 0 && claimed === 0) break;
       }
     } catch (err) {
+      this.lookForEvents = true;
       if (!this.closed) this.ctx.log.error({ err }, 'webhook dispatch failed; retrying at the next wake-up');
     }
   }
@@ -180,6 +203,7 @@ export class WebhookDispatcher {
   private async claim(): Promise<number> {
     const free = MAX_IN_FLIGHT - this.inFlight.size;
     if (free <= 0 || this.closed) return 0;
+    if (free < CLAIM_AT_LEAST && this.inFlight.size > 0) return 0;
     const owner = `${this.instance}:${++this.claims}`;
     const now = this.ctx.clock.now();
     const lease = this.ctx.config.webhooks.timeoutMs + LEASE_MARGIN_MS;
@@ -193,7 +217,7 @@ export class WebhookDispatcher {
         })
         .finally(() => {
           this.inFlight.delete(attempt);
-          this.kick();
+          this.wake();
         });
       this.inFlight.add(attempt);
     }

@@ -378,9 +378,12 @@ export async function claimDeliveries(
       ORDER BY d.next_attempt_at, d.id LIMIT ${limit} ${lock}`.execute(trx);
     if (picked.rows.length === 0) return [];
     // By primary key: as one statement with `id IN (SELECT …)`, SQLite walked every pending row
-    // through the status index for each claim, so claiming slowed as the backlog grew.
+    // through the status index for each claim, so claiming slowed as the backlog grew. It picks that
+    // index for a list of several ids too (862 µs for 8 ids in a 30,000-row backlog): NOT INDEXED
+    // leaves it the rowid lookups.
     const ids = picked.rows.map((r) => Number(r.id));
-    const result = await sql<{ id: number }>`UPDATE webhook_delivery
+    const byRowid = db.dialect === 'sqlite' ? sql` NOT INDEXED` : sql``;
+    const result = await sql<{ id: number }>`UPDATE webhook_delivery${byRowid}
       SET lease_owner = ${owner}, lease_until = ${until}
       WHERE id IN (${sql.join(ids)}) AND status = 'pending'
         AND (lease_until IS NULL OR lease_until <= ${now})
