@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { finishSql } from './sql/fragment.js';
 
 /**
  * A fixed statement on a request's hot path, run without Kysely: SQLite runs it synchronously from
@@ -14,8 +15,7 @@ export interface HotQuery {
 
 /** `text` with `?` placeholders (none inside literals); `name` unique per statement. */
 export function hotQuery(name: string, text: string): HotQuery {
-  let n = 0;
-  return { name: `mooring_${name}`, sqlite: text, postgres: text.replace(/\?/g, () => `$${++n}`) };
+  return { name: `mooring_${name}`, sqlite: text, postgres: finishSql(text, 'postgres') };
 }
 
 /** The first row, or undefined. */

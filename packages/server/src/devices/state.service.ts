@@ -53,26 +53,27 @@ export class DeviceStateService {
       entry.deviceVersion !== versions.deviceVersion ||
       entry.fleetVersion !== versions.fleetVersion
     ) {
-      built = await this.build(versions.deviceId);
+      built = await this.rebuild(versions.deviceId);
       if (!built) return { kind: 'deny' };
-      entry = this.cache.set(built);
+      entry = built;
     }
     if (pollCountsAsHeartbeat(principal)) this.heartbeats.record(entry.deviceId, entry.pollIntervalMs);
     const etag = entry.etags[version];
     if (etagMatches(ifNoneMatch, etag)) return { kind: 'not-modified', etag };
     // The device has no current tag (first poll, lost tag): the body is rebuilt, not kept per device.
-    if (!built) {
-      built = await this.build(versions.deviceId);
-      if (!built) return { kind: 'deny' };
-      this.cache.set(built);
-    }
+    built ??= await this.rebuild(versions.deviceId);
+    if (!built) return { kind: 'deny' };
     const rendered = built[version];
     return { kind: 'state', etag: rendered.etag, body: rendered.body };
   }
 
-  private async build(deviceId: number): Promise<BuiltTargetState | undefined> {
+  /** The device's document built from its current inputs, its tags cached; undefined once it is gone. */
+  private async rebuild(deviceId: number): Promise<BuiltTargetState | undefined> {
     const source = await loadStateSource(this.ctx.db, deviceId);
-    return source && buildTargetState(source, this.ctx.config.heartbeat);
+    if (!source) return undefined;
+    const built = buildTargetState(source, this.ctx.config.heartbeat);
+    this.cache.set(built);
+    return built;
   }
 
   /** Stores the known fields of a device's report; unknown fields are ignored (reported-state.ts). */

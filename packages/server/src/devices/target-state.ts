@@ -185,7 +185,7 @@ export class TargetStateCache {
   }
 
   /** Remembers a built document's tags (a new object: the bodies are not kept alive). */
-  set(built: BuiltTargetState): CachedTargetState {
+  set(built: BuiltTargetState): void {
     const { deviceId, deviceVersion, fleetVersion, pollIntervalMs, etags } = built;
     if (!this.entries.has(deviceId) && this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;
@@ -194,7 +194,6 @@ export class TargetStateCache {
     this.builds++;
     const entry: CachedTargetState = { deviceId, deviceVersion, fleetVersion, pollIntervalMs, etags };
     this.entries.set(deviceId, entry);
-    return entry;
   }
 
   delete(deviceId: number): void {

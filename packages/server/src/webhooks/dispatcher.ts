@@ -26,8 +26,8 @@ import { deliveryFor, scopeOf } from './webhooks.scope.js';
 /** Attempts in flight at once on one instance. */
 const MAX_IN_FLIGHT = 32;
 /**
- * While attempts are in flight, a claim waits for this many free slots: in a backlog one claim
- * (a transaction and a scan of the due deliveries) serves several attempts, not one.
+ * A claim waits for this many free slots (of MAX_IN_FLIGHT): in a backlog one claim (a transaction
+ * and a scan of the due deliveries) serves several attempts, not one.
  */
 const CLAIM_AT_LEAST = 8;
 /** Endpoints looked at, and events queued per endpoint, per pass. */
@@ -202,8 +202,7 @@ export class WebhookDispatcher {
   /** Leases due deliveries up to the free attempt slots and starts them; returns how many. */
   private async claim(): Promise<number> {
     const free = MAX_IN_FLIGHT - this.inFlight.size;
-    if (free <= 0 || this.closed) return 0;
-    if (free < CLAIM_AT_LEAST && this.inFlight.size > 0) return 0;
+    if (free < CLAIM_AT_LEAST || this.closed) return 0;
     const owner = `${this.instance}:${++this.claims}`;
     const now = this.ctx.clock.now();
     const lease = this.ctx.config.webhooks.timeoutMs + LEASE_MARGIN_MS;
