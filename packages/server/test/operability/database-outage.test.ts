@@ -124,13 +124,25 @@ describe.runIf(canRunOutageTests())('database outages (postgres, real processes)
 
   it('a frozen server (SIGSTOP): 503 within the configured timeouts, recovery after SIGCONT', async () => {
     await expectRecovered(15_000);
+    // A key no instance has verified yet: its lookup (a hot query on the pool) meets the frozen
+    // server, and must answer 503, not a 401 that would tell its holder the key is bad.
+    const created = await ask(`${instances[0]?.url}/api-key/user/full`, {
+      method: 'POST',
+      headers: { ...auth(token), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'first-used-while-frozen', expiryDate: null }),
+    });
+    expect(created.status, created.body).toBe(200);
+    const unseenKey = JSON.parse(created.body) as string;
     cluster.freeze();
     let answers: Answer[];
     try {
       // Several at once per instance: some get an idle pooled connection (the stall guard), some
       // wait for one (acquisition timeout), some open a new one (connect timeout).
       answers = await Promise.all(
-        instances.flatMap((instance) => Array.from({ length: 6 }, () => read(instance, token, 15_000))),
+        instances.flatMap((instance) => [
+          ...Array.from({ length: 6 }, () => read(instance, token, 15_000)),
+          read(instance, unseenKey, 15_000),
+        ]),
       );
     } finally {
       cluster.thaw();
@@ -142,6 +154,7 @@ describe.runIf(canRunOutageTests())('database outages (postgres, real processes)
     }
     expectAllAlive();
     const recoveryMs = await expectRecovered(20_000);
+    for (const instance of instances) expect((await read(instance, unseenKey)).status).toBe(200);
     console.info(
       `frozen: ${answers.length} requests answered 503 in ${Math.round(Math.min(...answers.map((a) => a.ms)))}–${Math.round(Math.max(...answers.map((a) => a.ms)))} ms; recovered ${Math.round(recoveryMs)} ms after SIGCONT`,
     );
