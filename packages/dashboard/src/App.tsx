@@ -119,7 +119,7 @@ export function App({ client }: { client: MooringClient }): ReactElement {
         page = <AccountPage onSignOut={signOut} />;
         break;
       case 'admin':
-        page = <AdminPage />;
+        page = <AdminPage user={auth.user} />;
         break;
       default:
         page = <NotFoundPage />;

@@ -57,12 +57,12 @@ describe.skipIf(!chromiumAvailable())('dashboard actions', { timeout: 120_000 },
     expect(errors, 'browser console errors').toEqual([]);
   });
 
-  const signIn = async (): Promise<Page> => {
+  const signIn = async (username = 'admin', password = ADMIN_PASSWORD): Promise<Page> => {
     watched = await openPage(browser, server.url);
     const page = watched.page;
     await page.goto('/');
-    await page.getByLabel('Username or e-mail').fill('admin');
-    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByLabel('Username or e-mail').fill(username);
+    await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Fleets' }).waitFor();
     return page;
@@ -123,6 +123,70 @@ describe.skipIf(!chromiumAvailable())('dashboard actions', { timeout: 120_000 },
     await dialog.getByRole('button', { name: 'Remove member' }).click();
     await eventually(() => dialog.getByRole('alert').textContent()).toContain('last administrator');
     await screenshot(page, 'actions-02-last-admin');
+  });
+
+  it('lets an organization administrator who is not an instance admin remove members', async () => {
+    // The page asks the instance-admin API first; for this user it answers 403.
+    expectedErrors = [refused(403)];
+    const password = 'a long enough password';
+    const createUser = (username: string) =>
+      json<{ id: number }>(
+        api('/mooring/v1/users', token, { method: 'POST', body: JSON.stringify({ username, password }) }),
+      );
+    const createOrg = (name: string, handle: string) =>
+      json<{ id: number }>(
+        api('/mooring/v1/organizations', token, { method: 'POST', body: JSON.stringify({ name, handle }) }),
+      );
+    const addMember = async (orgId: number, userId: number, role: string) => {
+      const res = await api(`/mooring/v1/organizations/${orgId}/members/${userId}`, token, {
+        method: 'PUT',
+        body: JSON.stringify({ role }),
+      });
+      expect(res.status).toBe(204);
+    };
+    const [olga, piet, rik] = [await createUser('olga'), await createUser('piet'), await createUser('rik')];
+    const quay = await createOrg('Quay', 'quay');
+    const dock = await createOrg('Dock', 'dock');
+    await addMember(quay.id, olga.id, 'administrator');
+    await addMember(quay.id, piet.id, 'member');
+    await addMember(dock.id, olga.id, 'member');
+    await addMember(dock.id, rik.id, 'member');
+    const pietToken = await (
+      await fetch(`${server.url}/login_`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'piet', password }),
+      })
+    ).text();
+    const pietOrgs = async () =>
+      (await json<{ d: { handle: string }[] }>(api('/v7/organization?$select=handle', pietToken))).d.map(
+        (o) => o.handle,
+      );
+    expect(await pietOrgs()).toEqual(['quay']);
+
+    const page = await signIn('olga', password);
+    await page.getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Your organizations' }).waitFor();
+    // Nothing of the instance administration is offered to her.
+    expect(await page.getByRole('heading', { level: 2, name: 'Users' }).count()).toBe(0);
+    expect(await page.getByRole('form', { name: 'Add an organization' }).count()).toBe(0);
+    // She administers Quay: removal offered. She is only a member of Dock: its rows are listed, no removal.
+    const pietRow = page.locator('tr[data-member="quay/piet"]');
+    await pietRow.waitFor();
+    await page.locator('tr[data-member="dock/rik"]').waitFor();
+    expect(await page.locator('tr[data-member="dock/rik"] button').count()).toBe(0);
+    expect(await page.locator('tr[data-member="dock/olga"] button').count()).toBe(0);
+    await screenshot(page, 'actions-03-org-admin-members');
+
+    await pietRow.getByRole('button', { name: 'Remove piet from Quay' }).click();
+    await page
+      .getByRole('dialog', { name: 'Remove member?' })
+      .getByRole('button', { name: 'Remove member' })
+      .click();
+    await eventually(() => pietRow.count()).toBe(0);
+    // Piet's session lost Quay at once.
+    expect(await pietOrgs()).toEqual([]);
+    expect(await page.locator('tr[data-member="dock/rik"]').count()).toBe(1);
   });
 
   it("shows a key's requests per day and last use in the Usage dialog, on desktop and phone", async () => {

@@ -413,7 +413,7 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_00
     expect((await api('/actor/v1/whoami', token)).status).toBe(401);
   });
 
-  it('shows clear error states: the API refusal message, 403 for a non-administrator, network down, revoked session', async () => {
+  it('shows clear error states: the API refusal message, the organizations of a non-administrator, network down, revoked session', async () => {
     const refused = (status: number): RegExp =>
       new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
     expectedErrors = [refused(401), refused(403), refused(409), /net::ERR_INTERNET_DISCONNECTED/];
@@ -435,7 +435,8 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_00
     await eventually(() => alert.first().textContent()).toMatch(/Please check the form/);
     await screenshot(page, '09-admin');
 
-    // A session without administrator rights gets the API's 403, said plainly.
+    // A user without instance administrator rights is offered their organizations, not the
+    // instance's users, and no error.
     const other = await openPage(browser, server.url);
     try {
       const p2 = other.page;
@@ -444,7 +445,9 @@ describe.skipIf(!hasBrowser)('dashboard in headless Chromium', { timeout: 120_00
       await p2.getByLabel('Password').fill('operator password 1');
       await p2.getByRole('button', { name: 'Sign in' }).click();
       await p2.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();
-      await eventually(() => p2.getByRole('alert').first().textContent()).toContain('Not allowed');
+      await p2.getByRole('heading', { level: 2, name: 'Your organizations' }).waitFor();
+      expect(await p2.getByRole('heading', { level: 2, name: 'Users' }).count()).toBe(0);
+      expect(await p2.getByRole('alert').count()).toBe(0);
       await screenshot(p2, '10-forbidden');
 
       // The user changes their password; the new one works at the API, the old one no longer.

@@ -1,4 +1,4 @@
-import type { Organization, User } from '@mooring/sdk';
+import type { Organization } from '@mooring/sdk';
 import { type ReactElement, useState } from 'react';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
@@ -13,6 +13,12 @@ interface MembershipRow {
 }
 const idOf = (ref: { __id: number } | number): number => (typeof ref === 'number' ? ref : ref.__id);
 
+/** A user's name as the member list shows it (instance users, or co-members read through /v7). */
+export interface MemberName {
+  readonly id: number;
+  readonly username: string;
+}
+
 interface Member {
   readonly org: Organization;
   readonly userId: number;
@@ -20,16 +26,22 @@ interface Member {
   readonly role: string;
 }
 
-/** Every membership, with removal (the server refuses the last administrator with a 409). */
+/**
+ * The memberships the caller can read, with removal (the server refuses the last administrator with
+ * a 409). Without `viewerId` (an instance administrator) every row can be removed; with it, only the
+ * rows of organizations where that user is an administrator.
+ */
 export function MembersTable({
   orgs,
   users,
   version,
+  viewerId,
 }: {
   orgs: readonly Organization[];
-  users: readonly User[];
+  users: readonly MemberName[];
   /** Changes when a membership was added elsewhere on the page. */
   version: number;
+  viewerId?: number | undefined;
 }): ReactElement {
   const client = useClient();
   const rows = useAsync(
@@ -48,6 +60,10 @@ export function MembersTable({
     const userId = idOf(row.user);
     return org ? [{ org, userId, username: names.get(userId) ?? `user ${userId}`, role: row.role }] : [];
   });
+  const administered = new Set(
+    members.filter((m) => m.userId === viewerId && m.role === 'administrator').map((m) => m.org.id),
+  );
+  const canRemove = (m: Member): boolean => viewerId === undefined || administered.has(m.org.id);
 
   return (
     <>
@@ -73,14 +89,16 @@ export function MembersTable({
                 <td data-label="User">{m.username}</td>
                 <td data-label="Role">{m.role}</td>
                 <td>
-                  <button
-                    type="button"
-                    className="secondary"
-                    aria-label={`Remove ${m.username} from ${m.org.name}`}
-                    onClick={() => setRemoving(m)}
-                  >
-                    Remove
-                  </button>
+                  {canRemove(m) && (
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-label={`Remove ${m.username} from ${m.org.name}`}
+                      onClick={() => setRemoving(m)}
+                    >
+                      Remove
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
