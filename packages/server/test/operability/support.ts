@@ -72,16 +72,33 @@ export class ThrowawayCluster {
     ]);
   }
 
-  /** SIGSTOP the postmaster and every backend: the server accepts TCP (the kernel does) and says nothing. */
+  /**
+   * SIGSTOP the postmaster and every backend: the server accepts TCP (the kernel does) and says
+   * nothing. The postmaster stops first, so it forks no backend after the children are listed; the
+   * listing repeats until it finds no child left running (one forked just before the stop).
+   */
   freeze(): number[] {
     const postmaster = Number(readFileSync(`${this.dir}/data/postmaster.pid`, 'utf8').split('\n')[0]);
-    const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map(Number);
-    this.frozen = [postmaster, ...children];
-    for (const pid of this.frozen) process.kill(pid, 'SIGSTOP');
-    return this.frozen;
+    process.kill(postmaster, 'SIGSTOP');
+    this.frozen = [postmaster];
+    for (let pass = 0; pass < 10; pass++) {
+      const fresh = this.children(postmaster).filter((pid) => !this.frozen.includes(pid));
+      if (fresh.length === 0) return this.frozen;
+      for (const pid of fresh) process.kill(pid, 'SIGSTOP');
+      this.frozen.push(...fresh);
+    }
+    throw new Error('the PostgreSQL server kept starting processes while being frozen');
+  }
+
+  private children(parent: number): number[] {
+    try {
+      return execFileSync('pgrep', ['-P', String(parent)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map(Number);
+    } catch {
+      return []; // pgrep exits 1 when nothing matches
+    }
   }
 
   thaw(): void {
