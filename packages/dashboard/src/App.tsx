@@ -14,6 +14,7 @@ import { FleetsPage } from './pages/FleetsPage.tsx';
 import { KeysPage } from './pages/KeysPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
+import { WebhooksPage } from './pages/WebhooksPage.tsx';
 
 export interface SignedInUser {
   readonly username: string;
@@ -114,6 +115,9 @@ export function App({ client }: { client: MooringClient }): ReactElement {
         break;
       case 'keys':
         page = <KeysPage />;
+        break;
+      case 'webhooks':
+        page = <WebhooksPage user={auth.user} />;
         break;
       case 'account':
         page = <AccountPage onSignOut={signOut} />;

@@ -19,6 +19,7 @@ describe('client routes', () => {
     ['/devices/abc123', { name: 'device', uuid: 'abc123' }],
     ['/devices', { name: 'devices' }],
     ['/keys', { name: 'keys' }],
+    ['/webhooks', { name: 'webhooks' }],
     ['/account', { name: 'account' }],
     ['/admin', { name: 'admin' }],
     ['/fleets/1/extra', { name: 'not-found' }],

@@ -10,13 +10,12 @@ interface NavItem {
   readonly routes: readonly Route['name'][];
 }
 
-// Monitoring first, then configuration, then the person. A webhooks page goes after "API keys"
-// (`{ to: '/webhooks', label: 'Webhooks', short: 'Hooks', routes: ['webhooks'] }`): six short labels
-// still fit one row at 390 px.
+// Monitoring first, then configuration, then the person. Six short labels fit one row at 390 px.
 const NAV: readonly NavItem[] = [
   { to: '/fleets', label: 'Fleets', short: 'Fleets', routes: ['fleets', 'fleet'] },
   { to: '/devices', label: 'Devices', short: 'Devices', routes: ['devices', 'device'] },
   { to: '/keys', label: 'API keys', short: 'Keys', routes: ['keys'] },
+  { to: '/webhooks', label: 'Webhooks', short: 'Hooks', routes: ['webhooks'] },
   { to: '/account', label: 'Account', short: 'Account', routes: ['account'] },
   { to: '/admin', label: 'Administration', short: 'Admin', routes: ['admin'] },
 ];

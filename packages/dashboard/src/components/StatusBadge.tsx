@@ -8,6 +8,13 @@ const LABELS: Record<string, string> = {
   active: 'Active',
   'expiring-soon': 'Expires soon',
   expired: 'Expired',
+  enabled: 'Enabled',
+  disabled: 'Disabled',
+  delivered: 'Delivered',
+  pending: 'Pending',
+  retrying: 'Retrying',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
 };
 
 /** A status in words and colour (never colour alone). */

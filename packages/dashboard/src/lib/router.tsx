@@ -34,6 +34,7 @@ export type Route =
   | { name: 'device'; uuid: string }
   | { name: 'devices' }
   | { name: 'keys' }
+  | { name: 'webhooks' }
   | { name: 'account' }
   | { name: 'admin' }
   | { name: 'not-found' };
@@ -46,7 +47,10 @@ export function matchRoute(location: string): Route {
   if (first === 'fleets' && second && parts.length === 2) return { name: 'fleet', id: second };
   if (first === 'devices' && second && parts.length === 2) return { name: 'device', uuid: second };
   if (first === 'devices' && parts.length === 1) return { name: 'devices' };
-  if (parts.length === 1 && (first === 'keys' || first === 'account' || first === 'admin')) {
+  if (
+    parts.length === 1 &&
+    (first === 'keys' || first === 'webhooks' || first === 'account' || first === 'admin')
+  ) {
     return { name: first };
   }
   return { name: 'not-found' };
