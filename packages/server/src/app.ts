@@ -166,7 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     checkKeyUpdate: (db, ids, values, principal) => checkKeyUpdate(ctx, db, ids, values, principal),
   });
   app.addHook('onClose', () => odata.close());
-  const tags = new ReadTags(deps.db, odata.reads);
+  const tags = new ReadTags(deps.db, odata);
   await tags.start();
   app.addHook('onClose', async () => tags.close());
   app.decorate('mooring', { cache, usage, ctx, odata, routes, metrics, readiness });

@@ -89,6 +89,9 @@ export async function foldTableVersions(db: Database): Promise<number> {
   return Number(result.numAffectedRows ?? 0);
 }
 
+const pgCounters = (list: string): string =>
+  `SELECT string_agg(name || '=' || v, ',' ORDER BY name) AS s FROM (SELECT name, sum(version) AS v FROM table_version WHERE name IN (${list}) GROUP BY name) t`;
+
 /**
  * Reads the epoch and the counters of one set of tables as one string (`name=version,…`). Made once
  * per set.
@@ -124,7 +127,17 @@ export class TableVersionReader {
       changes: sqlite.prepare('SELECT total_changes()').pluck(true),
       dataVersion: sqlite.prepare('PRAGMA data_version').pluck(true),
     };
-    this.pgText = `SELECT string_agg(name || '=' || v, ',' ORDER BY name) AS s FROM (SELECT name, sum(version) AS v FROM table_version WHERE name IN (${list}) GROUP BY name) t`;
+    this.pgText = pgCounters(list);
+  }
+
+  /**
+   * PostgreSQL: the counters as one value of another statement, whose own parameters end before
+   * `$firstParam`. Read in the data's statement, they come from the data's snapshot and cost no
+   * round trip of their own.
+   */
+  column(firstParam: number): { readonly sql: string; readonly params: readonly string[] } {
+    const list = this.names.map((_, i) => `$${firstParam + i}`).join(', ');
+    return { sql: `(${pgCounters(list)})`, params: this.names };
   }
 
   read(): string | Promise<string> {

@@ -14,12 +14,15 @@ export function registerODataRoutes(app: FastifyInstance, odata: ODataService, t
   const url = '/v7/*';
 
   // HEAD is Fastify's automatic twin of this route. ETag, Cache-Control and 304: read-tags.ts (the
-  // table versions are read before the data, so a race yields a stale tag, never a fresh one).
+  // table versions are read before the data or with it, so a race yields a stale tag, never a fresh one).
   app.get(url, { config }, async (request, reply) => {
-    const path = odataPath(request);
-    if (await tags.apply(path, request.principal, request.headers['if-none-match'], reply))
-      return reply.code(304).send();
-    const json = await odata.readJson(path, request.principal);
+    const json = await tags.read(
+      odataPath(request),
+      request.principal,
+      request.headers['if-none-match'],
+      reply,
+    );
+    if (json === null) return reply.code(304).send();
     return reply.type('application/json').send(json);
   });
 

@@ -17,7 +17,7 @@ import type { ParsedRequest } from './ast.js';
 import { clip } from './compiler/scope.js';
 import { deleteActors, deleteRows, insertRow, permittedIds, updateRows } from './odata.repository.js';
 import { parseODataUrl } from './parse-url.js';
-import { type Plan, PlanCache, runRows } from './plan-cache.js';
+import { type Plan, PlanCache, type PlanVariant, runRows, runVariant } from './plan-cache.js';
 import { measureQuery, overBudget, tierOf } from './query-cost.js';
 import { ReadGuard } from './read-guard.js';
 import { ReadPlanner } from './read-planner.js';
@@ -75,6 +75,23 @@ export class ODataService {
       ? (plan.statement.all(...values) as ArrayRow[])
       : await runRows(this.ctx.db, plan, values);
     return `{"d":${answerText(plan, count, rows)}}`;
+  }
+
+  /**
+   * PostgreSQL, reads the planner runs inline: `readJson` through `variant`, a statement that returns
+   * one more value before each row's (read-tags.ts: the table counters). `lead` is that value of the
+   * first row; undefined when no row came back to carry it.
+   */
+  async readJsonWithLead(
+    url: string,
+    principal: Principal | null,
+    variant: PlanVariant,
+  ): Promise<{ readonly json: string; readonly lead: unknown }> {
+    const { count, plan, values, read } = this.prepareRead(url, principal);
+    if (read.guarded || plan.statement) throw new Error('a variant runs only inline on PostgreSQL');
+    const rows = await runVariant(this.ctx.db, variant, values);
+    const data = rows.map((row) => row.slice(1));
+    return { json: `{"d":${answerText(plan, count, data)}}`, lead: rows[0]?.[0] };
   }
 
   /** `GET /v7/…` → `{ d: rows }` or `{ d: count }`. `url` is the path after `/v7`, still encoded. */

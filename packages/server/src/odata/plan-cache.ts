@@ -107,7 +107,50 @@ export async function runPlan(
 export async function runRows(db: Database, plan: Plan, values: unknown[]): Promise<ArrayRow[]> {
   if (plan.map === null) throw new Error('not a read plan');
   if (plan.statement) return plan.statement.all(...values) as ArrayRow[];
+  return runStatement(db, { name: plan.name, text: plan.sql }, values);
+}
+
+/** A variant of a read plan's PostgreSQL statement (read-tags.ts adds a leading column). */
+export interface PlanVariant {
+  readonly name: string;
+  readonly text: string;
+  /** Values bound after the plan's own. */
+  readonly params: readonly unknown[];
+}
+
+/**
+ * Where a read plan's select list starts, for a variant that prepends a column: every read plan
+ * starts `SELECT ` (compiler/select.ts); null for anything else.
+ */
+export function selectListOf(plan: Plan): string | null {
+  return plan.map !== null && /^SELECT (?!DISTINCT\b)/i.test(plan.sql)
+    ? plan.sql.slice('SELECT '.length)
+    : null;
+}
+
+/** The highest `$n` of a PostgreSQL plan: a variant's own parameters are numbered after it. */
+export function lastParam(plan: Plan): number {
+  let last = 0;
+  for (const match of plan.sql.matchAll(/\$(\d+)/g)) last = Math.max(last, Number(match[1]));
+  return last;
+}
+
+/** PostgreSQL: runs a variant of a read plan; rows as arrays in select-list order. */
+export function runVariant(db: Database, variant: PlanVariant, values: unknown[]): Promise<ArrayRow[]> {
+  return runStatement(db, variant, [...values, ...variant.params]);
+}
+
+async function runStatement(
+  db: Database,
+  statement: { readonly name: string; readonly text: string },
+  values: unknown[],
+): Promise<ArrayRow[]> {
   if (!db.pool) throw new Error('no database connection');
-  const result = await db.pool.query({ name: plan.name, text: plan.sql, values, rowMode: 'array' });
+  const result = await db.pool.query({
+    name: statement.name,
+    text: statement.text,
+    values,
+    rowMode: 'array',
+  });
   return result.rows as ArrayRow[];
 }

@@ -11,8 +11,8 @@ import {
 } from '../db/table-versions.js';
 import { etagMatches } from '../http/etag.js';
 import { withoutCredentialParams } from './credential-params.js';
-import type { Plan } from './plan-cache.js';
-import type { ReadPlanner } from './read-planner.js';
+import type { ODataService } from './odata.service.js';
+import { lastParam, type Plan, type PlanVariant, selectListOf } from './plan-cache.js';
 
 /**
  * Strong ETags for `GET /v7/…` (docs/caching.md). A tag is a digest of everything the answer depends
@@ -22,6 +22,9 @@ import type { ReadPlanner } from './read-planner.js';
  *
  * The counters are read BEFORE the data: a write landing in between yields a tag older than the
  * answer, which the next read's tag no longer matches, never a current tag on an outdated answer.
+ * On PostgreSQL a read without `If-None-Match` takes them IN the data's statement instead (a leading
+ * column: same snapshot, no round trip of its own); an answer with no row to carry them falls back
+ * to counters first, then the data.
  *
  * No answer of `/v7` is computed from the clock at read time: timeouts and offlines are written by the
  * heartbeat sweep (devices/heartbeat.ts), so a device timing out moves the `device` counter like any
@@ -40,7 +43,13 @@ const TIME_DEPENDENT =
   /'now'|\b(?:now|random|clock_timestamp|statement_timestamp|transaction_timestamp|timeofday|gen_random_uuid)\s*\(|\b(?:current_timestamp|current_date|current_time|localtime|localtimestamp)\b|\b(?:date|time|datetime|julianday|unixepoch)\s*\(\s*\)/i;
 
 type PlanTag =
-  | { readonly kind: 'tagged'; readonly reader: TableVersionReader; readonly sqlDigest: string }
+  | {
+      readonly kind: 'tagged';
+      readonly reader: TableVersionReader;
+      readonly sqlDigest: string;
+      /** PostgreSQL: the plan's statement with the counters as a leading column. */
+      readonly withCounters: PlanVariant | null;
+    }
   | { readonly kind: 'untagged' }
   | { readonly kind: 'secret' };
 
@@ -57,7 +66,7 @@ export class ReadTags {
 
   constructor(
     private readonly db: Database,
-    private readonly reads: ReadPlanner,
+    private readonly odata: ODataService,
   ) {}
 
   /** Learns the schema's tables and their counters, and starts a new epoch. */
@@ -79,35 +88,51 @@ export class ReadTags {
   }
 
   /**
-   * Sets `ETag` and `Cache-Control` for a read of `url` (the path after `/v7`). True when
-   * `ifNoneMatch` names the current tag: the caller answers 304 without reading. A read the principal
-   * may not make gets no headers here; the read itself refuses it.
+   * `GET /v7/<url>` (the path after `/v7`) as its JSON text, with `ETag` and `Cache-Control` set on
+   * `reply`; null when `ifNoneMatch` names the current tag (the caller answers 304, nothing read).
+   * A read the principal may not make gets no headers here; the read itself refuses it.
    */
-  apply(
+  async read(
     url: string,
     principal: Principal | null,
     ifNoneMatch: string | undefined,
     reply: FastifyReply,
-  ): boolean | Promise<boolean> {
-    const { plan } = this.reads.prepare(url, principal);
-    if (!plan) return false;
-    const tag = this.planTag(plan);
-    if (tag.kind === 'secret') {
-      reply.header('cache-control', 'no-store');
-      return false;
-    }
-    if (tag.kind === 'untagged') return false;
+  ): Promise<string | null> {
+    const prepared = this.odata.reads.prepare(url, principal);
+    const tag = prepared.plan ? this.planTag(prepared.plan) : UNTAGGED;
+    if (tag.kind === 'secret') reply.header('cache-control', 'no-store');
     // SQLite: while a transaction is open on the one connection (its writes awaiting), a read sees
     // its uncommitted rows and counters, which a rollback would hand out again for other data.
-    if (this.db.sqlite?.inTransaction) return false;
+    if (tag.kind !== 'tagged' || this.db.sqlite?.inTransaction) return this.odata.readJson(url, principal);
+    if (ifNoneMatch === undefined && tag.withCounters && !prepared.guarded) {
+      const { json, lead } = await this.odata.readJsonWithLead(url, principal, tag.withCounters);
+      if (typeof lead === 'string') {
+        this.setTag(reply, tag, lead, principal, url);
+        return json;
+      }
+    }
     const versions = tag.reader.read();
-    const finish = (v: string): boolean => {
-      const etag = `"${hash('sha256', `${TAG_FORMAT}\n${v}\n${this.principalKey(principal)}\n${tag.sqlDigest}\n${withoutCredentialParams(url)}`, 'base64url')}"`;
-      reply.header('etag', etag);
-      reply.header('cache-control', 'private, no-cache');
-      return etagMatches(ifNoneMatch, etag);
-    };
-    return typeof versions === 'string' ? finish(versions) : versions.then(finish);
+    const etag = this.setTag(
+      reply,
+      tag,
+      typeof versions === 'string' ? versions : await versions,
+      principal,
+      url,
+    );
+    return etagMatches(ifNoneMatch, etag) ? null : this.odata.readJson(url, principal);
+  }
+
+  private setTag(
+    reply: FastifyReply,
+    tag: { readonly sqlDigest: string },
+    versions: string,
+    principal: Principal | null,
+    url: string,
+  ): string {
+    const etag = `"${hash('sha256', `${TAG_FORMAT}\n${versions}\n${this.principalKey(principal)}\n${tag.sqlDigest}\n${withoutCredentialParams(url)}`, 'base64url')}"`;
+    reply.header('etag', etag);
+    reply.header('cache-control', 'private, no-cache');
+    return etag;
   }
 
   /** What a plan's tag rests on, worked out once per plan. */
@@ -134,7 +159,24 @@ export class ReadTags {
       reader = new TableVersionReader(this.db, read);
       this.readers.set(key, reader);
     }
-    return { kind: 'tagged', reader, sqlDigest: hash('sha256', plan.sql, 'base64url') };
+    return {
+      kind: 'tagged',
+      reader,
+      sqlDigest: hash('sha256', plan.sql, 'base64url'),
+      withCounters: this.withCounters(plan, reader),
+    };
+  }
+
+  /** PostgreSQL: `plan` with the counters of `reader` as a leading column (null on SQLite). */
+  private withCounters(plan: Plan, reader: TableVersionReader): PlanVariant | null {
+    const selectList = selectListOf(plan);
+    if (this.db.dialect !== 'postgres' || selectList === null) return null;
+    const counters = reader.column(lastParam(plan) + 1);
+    return {
+      name: `${plan.name}_tagged`,
+      text: `SELECT ${counters.sql} AS mooring_versions, ${selectList}`,
+      params: counters.params,
+    };
   }
 
   /** Who is asking, with everything that limits what they see. */
