@@ -10,6 +10,7 @@ import * as m0009 from './0009_events.js';
 import * as m0010 from './0010_webhooks.js';
 import * as m0011 from './0011_api_key_usage.js';
 import * as m0012 from './0012_table_version.js';
+import * as m0013 from './0013_webhook_claim_order.js';
 
 /**
  * Migrations in order. Names sort lexically; never rename or edit one that has shipped.
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_webhooks': m0010,
   '0011_api_key_usage': m0011,
   '0012_table_version': m0012,
+  '0013_webhook_claim_order': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
