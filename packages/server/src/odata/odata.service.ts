@@ -20,7 +20,7 @@ import { parseODataUrl } from './parse-url.js';
 import { type Plan, PlanCache, type PlanVariant, runRows, runVariant } from './plan-cache.js';
 import { measureQuery, overBudget, tierOf } from './query-cost.js';
 import { ReadGuard } from './read-guard.js';
-import { ReadPlanner } from './read-planner.js';
+import { type PreparedRead, ReadPlanner } from './read-planner.js';
 import type { ArrayRow, RowMapper } from './row-mapper.js';
 import type { RowSerializer } from './row-serializer.js';
 import type { ReaderResult } from './sqlite-reader.js';
@@ -62,10 +62,15 @@ export class ODataService {
 
   /**
    * `GET /v7/…` as the answer's JSON text, `{"d":[rows]}` or `{"d":count}`, written by the plan's
-   * precomputed serializer (or, on SQLite, by SQLite itself: `plan.jsonStatement`).
+   * precomputed serializer (or, on SQLite, by SQLite itself: `plan.jsonStatement`). `prepared`: the
+   * planner's answer for this URL and principal when the caller already asked for it.
    */
-  async readJson(url: string, principal: Principal | null): Promise<string> {
-    const { count, plan, values, read } = this.prepareRead(url, principal);
+  async readJson(
+    url: string,
+    principal: Principal | null,
+    prepared: PreparedRead = this.reads.prepare(url, principal),
+  ): Promise<string> {
+    const { count, plan, values, read } = this.bindRead(prepared, principal);
     if (read.guarded) {
       const r = await this.guard.run(plan, values, read.tier);
       return 'json' in r ? `{"d":${r.json}}` : `{"d":${answerText(plan, count, r.rows)}}`;
@@ -83,11 +88,11 @@ export class ODataService {
    * first row; undefined when no row came back to carry it.
    */
   async readJsonWithLead(
-    url: string,
+    prepared: PreparedRead,
     principal: Principal | null,
     variant: PlanVariant,
   ): Promise<{ readonly json: string; readonly lead: unknown }> {
-    const { count, plan, values, read } = this.prepareRead(url, principal);
+    const { count, plan, values, read } = this.bindRead(prepared, principal);
     if (read.guarded || plan.statement) throw new Error('a variant runs only inline on PostgreSQL');
     const rows = await runVariant(this.ctx.db, variant, values);
     const data = rows.map((row) => row.slice(1));
@@ -96,7 +101,7 @@ export class ODataService {
 
   /** `GET /v7/…` → `{ d: rows }` or `{ d: count }`. `url` is the path after `/v7`, still encoded. */
   async read(url: string, principal: Principal | null): Promise<{ d: unknown }> {
-    const { count, plan, values, read } = this.prepareRead(url, principal);
+    const { count, plan, values, read } = this.bindRead(this.reads.prepare(url, principal), principal);
     const rows = read.guarded
       ? await this.guard.run(plan, values, read.tier, true).then(guardedRows)
       : await runRows(this.ctx.db, plan, values);
@@ -104,8 +109,7 @@ export class ODataService {
   }
 
   /** The plan of a read and its bound values; refused when the principal may never read the resource. */
-  private prepareRead(url: string, principal: Principal | null) {
-    const read = this.reads.prepare(url, principal);
+  private bindRead(read: PreparedRead, principal: Principal | null) {
     const { request, def, plan } = read;
     if (!plan) throw denied(principal, `read ${def.name}`);
     return { count: request.count, plan, values: plan.bind(request.params, principal), read };

@@ -103,9 +103,10 @@ export class ReadTags {
     if (tag.kind === 'secret') reply.header('cache-control', 'no-store');
     // SQLite: while a transaction is open on the one connection (its writes awaiting), a read sees
     // its uncommitted rows and counters, which a rollback would hand out again for other data.
-    if (tag.kind !== 'tagged' || this.db.sqlite?.inTransaction) return this.odata.readJson(url, principal);
+    if (tag.kind !== 'tagged' || this.db.sqlite?.inTransaction)
+      return this.odata.readJson(url, principal, prepared);
     if (ifNoneMatch === undefined && tag.withCounters && !prepared.guarded) {
-      const { json, lead } = await this.odata.readJsonWithLead(url, principal, tag.withCounters);
+      const { json, lead } = await this.odata.readJsonWithLead(prepared, principal, tag.withCounters);
       if (typeof lead === 'string') {
         this.setTag(reply, tag, lead, principal, url);
         return json;
@@ -119,7 +120,7 @@ export class ReadTags {
       principal,
       url,
     );
-    return etagMatches(ifNoneMatch, etag) ? null : this.odata.readJson(url, principal);
+    return etagMatches(ifNoneMatch, etag) ? null : this.odata.readJson(url, principal, prepared);
   }
 
   private setTag(

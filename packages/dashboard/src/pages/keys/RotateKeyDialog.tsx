@@ -3,15 +3,9 @@ import { type FormEvent, type ReactElement, useState } from 'react';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
+import { GracePeriodField } from '../../components/GracePeriodField.tsx';
 import { SecretReveal } from '../../components/SecretReveal.tsx';
 import { useClient } from '../../lib/client.tsx';
-
-const GRACE_PERIODS: readonly [number, string][] = [
-  [0, 'None: the old key stops now'],
-  [3_600, '1 hour'],
-  [86_400, '1 day'],
-  [7 * 86_400, '7 days'],
-];
 
 export function RotateKeyDialog({
   apiKey,
@@ -58,16 +52,7 @@ export function RotateKeyDialog({
           A new key with the same name and limits replaces this one. The old key keeps working during the
           grace period, so you can deploy the new one first.
         </p>
-        <div className="field">
-          <label htmlFor="grace">Grace period for the old key</label>
-          <select id="grace" name="grace" defaultValue="86400">
-            {GRACE_PERIODS.map(([seconds, label]) => (
-              <option key={seconds} value={seconds}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <GracePeriodField id="grace" thing="key" />
         <ErrorNotice error={error} />
         <FormActions onCancel={onClose} busy={busy} label="Rotate key" busyLabel="Rotating…" />
       </form>

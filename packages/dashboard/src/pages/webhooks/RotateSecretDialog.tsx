@@ -3,16 +3,10 @@ import { type FormEvent, type ReactElement, useState } from 'react';
 import { Dialog } from '../../components/Dialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { FormActions } from '../../components/FormActions.tsx';
+import { GracePeriodField } from '../../components/GracePeriodField.tsx';
 import { SecretReveal } from '../../components/SecretReveal.tsx';
 import { useClient } from '../../lib/client.tsx';
 import { formatDateTime } from '../../lib/format.ts';
-
-const GRACE_PERIODS: readonly [number, string][] = [
-  [0, 'None: the old secret stops now'],
-  [3_600, '1 hour'],
-  [86_400, '1 day'],
-  [7 * 86_400, '7 days'],
-];
 
 /** A new signing secret (shown once); the old one keeps signing, next to it, for the grace period. */
 export function RotateSecretDialog({
@@ -71,16 +65,7 @@ export function RotateSecretDialog({
           A new secret signs every request to <span className="mono webhook-url">{endpoint.url}</span>. During
           the grace period the old one signs too, so your receiver can switch without missing a request.
         </p>
-        <div className="field">
-          <label htmlFor="webhook-grace">Grace period for the old secret</label>
-          <select id="webhook-grace" name="grace" defaultValue="86400">
-            {GRACE_PERIODS.map(([seconds, label]) => (
-              <option key={seconds} value={seconds}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <GracePeriodField id="webhook-grace" thing="secret" />
         <ErrorNotice error={error} />
         <FormActions onCancel={onClose} busy={busy} label="Rotate secret" busyLabel="Rotating…" />
       </form>
